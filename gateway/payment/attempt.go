@@ -10,6 +10,10 @@ type Kind string
 const (
 	KindPurchase Kind = "purchase"
 	KindRefund   Kind = "refund"
+	// KindReversal records a terminal's reversal (0400/0420) so that its
+	// repeats are recognised; it moves no money itself (the purchase it
+	// reverses is cancelled) and is final when created.
+	KindReversal Kind = "reversal"
 )
 
 // State is where an attempt stands. The final states are Approved, Declined,
@@ -114,14 +118,12 @@ type Attempt struct {
 	// SchemeCode is the scheme's own result code of the last answer.
 	SchemeCode string
 
-	ApprovalCode  string
-	SchemeTxnID   string
-	WalletAmount  Money
-	WalletBrand   string
-	OriginalID    string // refunds: the purchase refunded
-	OriginalRRN   string // refunds: DE 48 tag 20 as sent
-	ReversalOf    string // set on a purchase when a reversal targeted it
-	AnsweredState State  // the state the terminal was told (approved, declined, or "" before an answer)
+	ApprovalCode string
+	SchemeTxnID  string
+	WalletAmount Money
+	WalletBrand  string
+	OriginalID   string // refunds: the purchase refunded
+	OriginalRRN  string // refunds: DE 48 tag 20 as sent
 
 	// Tries counts scheme calls made to resolve a non-final attempt;
 	// NextActionAt is when the resolver next looks at it.

@@ -1,0 +1,205 @@
+// Package config reads meridiand's configuration: a YAML file, or the
+// embedded demo defaults, checked strictly (unknown keys are errors) and
+// filled with defaults so that every setting has a known value.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/meridian-gw/meridian/fx"
+	"github.com/meridian-gw/meridian/schemes"
+)
+
+//go:embed demo.yaml
+var demoYAML []byte
+
+// Config is the whole of a node's configuration.
+type Config struct {
+	// Demo marks the embedded defaults; the node says so loudly in its logs.
+	Demo bool `yaml:"demo"`
+	// DataDir holds the SQLite database (meridian.db). Default ./data.
+	DataDir string `yaml:"data_dir"`
+	// MetricsAddr serves /metrics, /healthz and /readyz; "" turns it off.
+	MetricsAddr string          `yaml:"metrics_addr"`
+	Terminal    Terminal        `yaml:"terminal"`
+	Payment     Payment         `yaml:"payment"`
+	Routing     []schemes.Route `yaml:"routing"`
+	Adapters    []Adapter       `yaml:"adapters"`
+	Merchants   []Merchant      `yaml:"merchants"`
+}
+
+// Terminal configures the ISO 8583 listener. Zero values take the defaults
+// named in gateway/terminal.
+type Terminal struct {
+	Addr           string        `yaml:"addr"`
+	MaxConnections int           `yaml:"max_connections"`
+	MaxInFlight    int           `yaml:"max_in_flight"`
+	MaxMessageSize int           `yaml:"max_message_size"`
+	IdleTimeout    time.Duration `yaml:"idle_timeout"`
+	ReadTimeout    time.Duration `yaml:"read_timeout"`
+	WriteTimeout   time.Duration `yaml:"write_timeout"`
+	RequireSignOn  bool          `yaml:"require_sign_on"`
+	TLS            *TLS          `yaml:"tls"`
+}
+
+// TLS turns on TLS for the terminal listener.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ClientCAFile, when set, requires and verifies client certificates.
+	ClientCAFile string `yaml:"client_ca_file"`
+}
+
+// Payment configures the engine. Zero values take gateway/payment defaults.
+type Payment struct {
+	Budget          time.Duration `yaml:"budget"`
+	PayTimeout      time.Duration `yaml:"pay_timeout"`
+	InquiryInterval time.Duration `yaml:"inquiry_interval"`
+	ResolveInterval time.Duration `yaml:"resolve_interval"`
+	RetryMax        time.Duration `yaml:"retry_max"`
+	NotFoundGrace   time.Duration `yaml:"not_found_grace"`
+}
+
+// Adapter declares a scheme adapter: built in (served by this process over
+// gRPC on a loopback socket) or reached at an address.
+type Adapter struct {
+	Scheme string `yaml:"scheme"`
+	// Builtin runs the reference adapter of Scheme inside the node.
+	Builtin bool `yaml:"builtin"`
+	// Address of an adapter running as its own process (host:port).
+	Address     string        `yaml:"address"`
+	CallTimeout time.Duration `yaml:"call_timeout"`
+	// Simulator (built-in adapters only) runs the wallet's simulator in the
+	// node and points the adapter at it, with keys made at start.
+	Simulator bool `yaml:"simulator"`
+	// SimulatorSlowDelay is how long the simulator holds an answer for the
+	// "no answer" amounts (…93); default the simulator's own.
+	SimulatorSlowDelay time.Duration `yaml:"simulator_slow_delay"`
+	// Partner API settings for a built-in adapter without simulator.
+	BaseURL  string `yaml:"base_url"`
+	ClientID string `yaml:"client_id"`
+	// PrivateKey and WalletPublicKey name PEM files, or "env:NAME" for an
+	// environment variable holding the PEM. Never put keys in this file.
+	PrivateKey      string `yaml:"private_key"`
+	WalletPublicKey string `yaml:"wallet_public_key"`
+}
+
+// Merchant onboards a merchant and its terminals at start.
+type Merchant struct {
+	ID          string   `yaml:"id"`
+	LegalName   string   `yaml:"legal_name"`
+	TradingName string   `yaml:"trading_name"`
+	MCC         string   `yaml:"mcc"`
+	Country     string   `yaml:"country"`
+	City        string   `yaml:"city"`
+	Currency    string   `yaml:"currency"`
+	Schemes     []string `yaml:"schemes"`
+	// MaxAmount in minor units; 0 means no limit of the merchant's own.
+	MaxAmount int64    `yaml:"max_amount"`
+	Terminals []string `yaml:"terminals"`
+}
+
+// Demo returns the embedded defaults.
+func Demo() (*Config, error) { return Parse(demoYAML) }
+
+// Load reads and checks a YAML file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML strictly, fills defaults and checks the result.
+func Parse(b []byte) (*Config, error) {
+	cfg := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./data"
+	}
+	if cfg.Terminal.Addr == "" {
+		cfg.Terminal.Addr = ":8583"
+	}
+	if len(cfg.Routing) == 0 {
+		cfg.Routing = schemes.DefaultRoutes()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Validate checks what can be checked without starting anything.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, err := schemes.NewRouter(c.Routing); err != nil {
+		errs = append(errs, err)
+	}
+	seen := map[string]bool{}
+	for i, a := range c.Adapters {
+		where := fmt.Sprintf("adapters[%d] (%s)", i, a.Scheme)
+		switch {
+		case a.Scheme == "":
+			errs = append(errs, fmt.Errorf("%s: scheme is required", where))
+		case seen[a.Scheme]:
+			errs = append(errs, fmt.Errorf("%s: scheme configured twice", where))
+		case a.Builtin == (a.Address != ""):
+			errs = append(errs, fmt.Errorf("%s: set exactly one of builtin: true or address", where))
+		case a.Simulator && !a.Builtin:
+			errs = append(errs, fmt.Errorf("%s: simulator: true needs builtin: true", where))
+		case a.Builtin && !a.Simulator && (a.BaseURL == "" || a.ClientID == "" || a.PrivateKey == "" || a.WalletPublicKey == ""):
+			errs = append(errs, fmt.Errorf("%s: a built-in adapter without simulator needs base_url, client_id, private_key and wallet_public_key", where))
+		}
+		seen[a.Scheme] = true
+	}
+	terminals := map[string]string{}
+	merchants := map[string]bool{}
+	for i, m := range c.Merchants {
+		errs = append(errs, m.validate(fmt.Sprintf("merchants[%d] (%s)", i, m.ID), merchants, terminals)...)
+	}
+	return errors.Join(errs...)
+}
+
+func (m Merchant) validate(where string, merchants map[string]bool, terminals map[string]string) []error {
+	var errs []error
+	if m.ID == "" || len(m.ID) > 15 || strings.TrimSpace(m.ID) != m.ID {
+		errs = append(errs, fmt.Errorf("%s: id must be 1 to 15 characters without surrounding spaces (DE 42)", where))
+	}
+	if merchants[m.ID] {
+		errs = append(errs, fmt.Errorf("%s: merchant id used twice", where))
+	}
+	merchants[m.ID] = true
+	if _, ok := fx.ByCode(m.Currency); !ok {
+		errs = append(errs, fmt.Errorf("%s: currency %q is not an active ISO 4217 code", where, m.Currency))
+	}
+	if m.MaxAmount < 0 {
+		errs = append(errs, fmt.Errorf("%s: max_amount must not be negative", where))
+	}
+	for _, t := range m.Terminals {
+		if len(t) == 0 || len(t) > 8 {
+			errs = append(errs, fmt.Errorf("%s: terminal id %q must be 1 to 8 characters (DE 41)", where, t))
+		}
+		if other, ok := terminals[t]; ok {
+			errs = append(errs, fmt.Errorf("%s: terminal %s already belongs to merchant %s", where, t, other))
+		}
+		terminals[t] = m.ID
+	}
+	return errs
+}

@@ -1,0 +1,47 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDemoDefaultsAreComplete(t *testing.T) {
+	cfg, err := Demo()
+	if err != nil {
+		t.Fatalf("Demo() = %v", err)
+	}
+	if !cfg.Demo || cfg.DataDir != "./data" || cfg.Terminal.Addr != ":8583" {
+		t.Errorf("demo config = demo %v, data dir %q, terminal addr %q", cfg.Demo, cfg.DataDir, cfg.Terminal.Addr)
+	}
+	if cfg.Payment.Budget != 25*time.Second {
+		t.Errorf("budget = %v, want 25s", cfg.Payment.Budget)
+	}
+	if len(cfg.Merchants) != 1 || cfg.Merchants[0].ID != "MERIDIANDEMO001" || cfg.Merchants[0].Terminals[0] != "DEMO0001" {
+		t.Errorf("demo merchants = %+v", cfg.Merchants)
+	}
+	if len(cfg.Routing) != 3 {
+		t.Errorf("default routing has %d entries, want 3", len(cfg.Routing))
+	}
+}
+
+func TestParseRejectsWhatItCannotRun(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"an unknown key is an error, not ignored", "data_dri: x\n", "data_dri"},
+		{"a merchant id longer than DE 42", "merchants: [{id: ABCDEFGHIJKLMNOP, currency: EUR}]\n", "1 to 15"},
+		{"a currency that is not ISO 4217", "merchants: [{id: M1, currency: EUX}]\n", "EUX"},
+		{"one terminal under two merchants", "merchants: [{id: M1, currency: EUR, terminals: [T1]}, {id: M2, currency: EUR, terminals: [T1]}]\n", "already belongs"},
+		{"an adapter both built in and remote", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, address: 'x:1'}]\n", "exactly one"},
+		{"overlapping routes", "routing: [{scheme: A, prefixes: ['12'], min_length: 10, max_length: 12}, {scheme: B, prefixes: ['1'], min_length: 12, max_length: 14}]\n", "both claim"},
+		{"a bad duration", "payment: {budget: soon}\n", "soon"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse() error = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,220 @@
+package payment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+)
+
+// Errors the engine returns for requests it refuses before any scheme call.
+// The terminal front end maps each to one response code.
+var (
+	ErrUnknownMerchant  = errors.New("unknown or suspended merchant or terminal")
+	ErrNoScheme         = errors.New("no scheme claims the wallet code")
+	ErrSchemeNotEnabled = errors.New("scheme not enabled for the merchant")
+	ErrInvalidAmount    = errors.New("invalid amount")
+	ErrCurrency         = errors.New("currency is not the merchant's")
+	ErrAmountLimit      = errors.New("amount above the merchant's limit")
+	ErrOriginalNotFound = errors.New("original transaction not found")
+	ErrNotSupported     = errors.New("transaction not supported")
+	ErrKeyMismatch      = errors.New("repeat of a request with different content")
+	ErrUnavailable      = errors.New("scheme unavailable")
+	ErrSystem           = errors.New("system malfunction")
+)
+
+// Adapter is one scheme adapter as the engine calls it. An error from a call
+// means its outcome is unknown.
+type Adapter interface {
+	Pay(context.Context, *schemev1.PayRequest) (*schemev1.PayResponse, error)
+	Inquire(context.Context, *schemev1.InquireRequest) (*schemev1.InquireResponse, error)
+	Cancel(context.Context, *schemev1.CancelRequest) (*schemev1.CancelResponse, error)
+	Refund(context.Context, *schemev1.RefundRequest) (*schemev1.RefundResponse, error)
+}
+
+// Adapters finds the adapter of a scheme.
+type Adapters interface {
+	Adapter(scheme string) (Adapter, bool)
+}
+
+// Router picks the scheme of a wallet code.
+type Router interface {
+	Route(code string) (scheme string, ok bool)
+}
+
+// Observer is told how long each stage took, for metrics. Methods must be
+// cheap and safe for concurrent use.
+type Observer interface {
+	// Stage reports one step: stage is "journal" or "adapter"; op names the
+	// call ("pay", "inquire", "cancel", "refund", "create", "update");
+	// outcome is "success", "failure", "unknown" or "error".
+	Stage(stage, scheme, op, outcome string, d time.Duration)
+	// Resolved counts background resolutions by the final state reached.
+	Resolved(scheme string, state State)
+}
+
+// Defaults of Config's zero values.
+const (
+	DefaultBudget             = 25 * time.Second
+	DefaultInquiryInterval    = 250 * time.Millisecond
+	DefaultInquiryIntervalMax = 2 * time.Second
+	DefaultResolveInterval    = time.Second
+	DefaultRetryMax           = time.Minute
+	DefaultResolveConcurrency = 8
+	DefaultNotFoundGrace      = time.Minute
+)
+
+// Config configures an Engine. Store, Adapters and Router are required; every
+// other zero value means the default named next to it.
+type Config struct {
+	Store    Store
+	Adapters Adapters
+	Router   Router
+
+	// Budget is the host time budget: every terminal request is answered
+	// within it. Default DefaultBudget (25 s).
+	Budget time.Duration
+	// PayTimeout bounds the first Pay call so that time is left to inquire
+	// within the budget. Default: 40% of Budget.
+	PayTimeout time.Duration
+	// InquiryInterval is the first pause between inquiries of an unknown
+	// outcome; it doubles up to InquiryIntervalMax. Defaults 250 ms and 2 s.
+	InquiryInterval    time.Duration
+	InquiryIntervalMax time.Duration
+	// ResolveInterval is how often the background resolver looks for due
+	// work when nothing wakes it. Default 1 s.
+	ResolveInterval time.Duration
+	// RetryMax caps the resolver's backoff between tries. Default 1 min.
+	RetryMax time.Duration
+	// ResolveConcurrency bounds the attempts resolved at once. Default 8.
+	ResolveConcurrency int
+	// NotFoundGrace: a cancel that finds no payment is retried for this long
+	// after the attempt was created, since a delayed Pay may still arrive;
+	// after it, "not found" means nothing was charged. Default 1 min.
+	NotFoundGrace time.Duration
+
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+	// Logger receives the engine's logs; default slog.Default().
+	Logger *slog.Logger
+	// Observer receives timings; default none.
+	Observer Observer
+}
+
+// Engine is the payment engine. It is safe for concurrent use; Run must be
+// running for unknown outcomes to be resolved after a request's budget.
+type Engine struct {
+	cfg  Config
+	log  *slog.Logger
+	live liveSet
+	kick chan struct{}
+
+	wg sync.WaitGroup // background scheme calls started by foreground work
+}
+
+// New checks cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Adapters == nil || cfg.Router == nil {
+		return nil, errors.New("payment: engine needs a Store, Adapters and a Router")
+	}
+	if cfg.Budget <= 0 {
+		cfg.Budget = DefaultBudget
+	}
+	if cfg.PayTimeout <= 0 || cfg.PayTimeout > cfg.Budget {
+		cfg.PayTimeout = cfg.Budget * 4 / 10
+	}
+	if cfg.InquiryInterval <= 0 {
+		cfg.InquiryInterval = DefaultInquiryInterval
+	}
+	if cfg.InquiryIntervalMax < cfg.InquiryInterval {
+		cfg.InquiryIntervalMax = max(DefaultInquiryIntervalMax, cfg.InquiryInterval)
+	}
+	if cfg.ResolveInterval <= 0 {
+		cfg.ResolveInterval = DefaultResolveInterval
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = DefaultRetryMax
+	}
+	if cfg.ResolveConcurrency <= 0 {
+		cfg.ResolveConcurrency = DefaultResolveConcurrency
+	}
+	if cfg.NotFoundGrace <= 0 {
+		cfg.NotFoundGrace = DefaultNotFoundGrace
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	return &Engine{
+		cfg:  cfg,
+		log:  cfg.Logger,
+		live: liveSet{m: make(map[string]*live)},
+		kick: make(chan struct{}, 1),
+	}, nil
+}
+
+// Budget is the host time budget the engine answers within.
+func (e *Engine) Budget() time.Duration { return e.cfg.Budget }
+
+func (e *Engine) now() time.Time { return e.cfg.Now().UTC() }
+
+// wake asks the resolver to look for due work now.
+func (e *Engine) wake() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether the full d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// newID returns a fresh idempotency key: 32 hex characters of randomness.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// newApprovalCode returns 6 random digits for DE 38.
+func newApprovalCode() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b[:])
+}
+
+// MaskCode keeps at most the first and last four characters of a wallet
+// code, so that a log line or record can never be used to pay.
+func MaskCode(code string) string {
+	if len(code) <= 8 {
+		return "****"
+	}
+	return code[:4] + "…" + code[len(code)-4:]
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Stage(string, string, string, string, time.Duration) {}
+func (nopObserver) Resolved(string, State)                              {}

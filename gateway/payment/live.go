@@ -1,0 +1,97 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// liveSet tracks the attempts this process is working on, so that the
+// foreground request, a concurrent reversal and the background resolver
+// never act on one attempt at once, and so that a repeat can wait for the
+// first request's answer.
+type liveSet struct {
+	mu sync.Mutex // guards m
+	m  map[string]*live
+}
+
+// live is one attempt being worked on. mu serialises state changes; a is the
+// current state, changed only under mu and only after the store accepted it.
+type live struct {
+	mu   sync.Mutex
+	a    *Attempt
+	done chan struct{} // closed when the owner releases the attempt
+}
+
+// claim registers a as owned by the caller; false when someone owns it.
+func (s *liveSet) claim(a *Attempt) (*live, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[a.ID]; ok {
+		return nil, false
+	}
+	l := &live{a: a, done: make(chan struct{})}
+	s.m[a.ID] = l
+	return l, true
+}
+
+func (s *liveSet) get(id string) *live {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[id]
+}
+
+func (s *liveSet) release(l *live) {
+	s.mu.Lock()
+	delete(s.m, l.a.ID)
+	s.mu.Unlock()
+	close(l.done)
+}
+
+// snapshot returns a copy of the current attempt.
+func (l *live) snapshot() *Attempt {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := *l.a
+	return &c
+}
+
+// transition changes the attempt with change, but only if its current state
+// is one of from, and journals the change as event typ. It reports whether
+// the change was made; on a store error nothing changes in memory either.
+func (e *Engine) transition(ctx context.Context, l *live, from []State, typ, detail string, change func(a *Attempt)) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !stateIn(l.a.State, from) {
+		return false, nil
+	}
+	next := *l.a
+	change(&next)
+	if next.State.Final() {
+		next.NextActionAt = next.NextActionAt.Truncate(0)
+	}
+	start := e.now()
+	err := e.cfg.Store.UpdateAttempt(ctx, &next, Event{AttemptID: next.ID, At: start, Type: typ, Detail: detail})
+	e.cfg.Observer.Stage("journal", next.Scheme, "update", outcomeOf(err), e.now().Sub(start))
+	if err != nil {
+		return false, fmt.Errorf("journal %s of %s: %w", typ, next.ID, err)
+	}
+	l.a = &next
+	return true, nil
+}
+
+func stateIn(s State, set []State) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func outcomeOf(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "success"
+}

@@ -1,0 +1,157 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+)
+
+// RefundRequest returns all or part of an approved purchase.
+type RefundRequest struct {
+	Key        TerminalKey
+	MerchantID string
+	// OriginalRRN is the purchase's RRN (DE 48 tag 20).
+	OriginalRRN string
+	Amount      Money
+}
+
+// Refund refunds an approved purchase of the same merchant, never more than
+// remains of it, once per terminal key. It returns the refund attempt:
+// approved, declined, or unknown when the scheme did not confirm within the
+// budget (the engine keeps re-sending it, under the same key, until it does).
+func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error) {
+	start := e.now()
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), start.Add(e.cfg.Budget))
+	defer cancel()
+
+	m, err := e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
+	if err != nil {
+		return nil, err
+	}
+	if req.Amount.Minor <= 0 {
+		return nil, ErrInvalidAmount
+	}
+	orig, err := e.cfg.Store.AttemptByRRN(ctx, m.ID, req.OriginalRRN)
+	if errors.Is(err, ErrNotFound) || (err == nil && orig.Kind != KindPurchase) {
+		return nil, ErrOriginalNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: load original: %v", ErrSystem, err)
+	}
+	if req.Amount.Currency != orig.Amount.Currency {
+		return nil, ErrCurrency
+	}
+	adapter, ok := e.cfg.Adapters.Adapter(orig.Scheme)
+	if !ok {
+		return nil, fmt.Errorf("%w: no adapter configured for %s", ErrUnavailable, orig.Scheme)
+	}
+	a := &Attempt{
+		ID:           newID(),
+		Kind:         KindRefund,
+		Key:          req.Key,
+		MerchantID:   m.ID,
+		Scheme:       orig.Scheme,
+		CodeMasked:   orig.CodeMasked,
+		RequestHash:  hashOf(m.ID, req.Amount, req.OriginalRRN),
+		Amount:       req.Amount,
+		State:        StatePending,
+		OriginalID:   orig.ID,
+		OriginalRRN:  req.OriginalRRN,
+		NextActionAt: start.Add(e.cfg.Budget + e.cfg.ResolveInterval),
+	}
+	l, err := e.create(ctx, a)
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		return e.repeat(ctx, KindRefund, req.Key, a.RequestHash)
+	case errors.Is(err, ErrRefundExceeds):
+		return nil, ErrInvalidAmount
+	case errors.Is(err, ErrNotRefundable):
+		return nil, fmt.Errorf("%w: original is %s", ErrNotSupported, orig.State)
+	case err != nil:
+		return nil, err
+	}
+	defer e.live.release(l)
+
+	wait := e.cfg.InquiryInterval
+	for {
+		done, err := e.sendRefund(ctx, adapter, l)
+		if done || err != nil {
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrSystem, err)
+			}
+			return l.snapshot(), nil
+		}
+		if !sleep(ctx, wait) {
+			break
+		}
+		wait = min(2*wait, e.cfg.InquiryIntervalMax)
+	}
+	// Unknown at the end of the budget: the resolver re-sends it from now.
+	_, err = e.transition(context.WithoutCancel(ctx), l, []State{StatePending, StateUnknown}, "refund_unknown", "not confirmed within the host budget", func(a *Attempt) {
+		a.State = StateUnknown
+		a.NextActionAt = e.now()
+	})
+	e.wake()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSystem, err)
+	}
+	return l.snapshot(), nil
+}
+
+// sendRefund sends (or re-sends, under the same key) a refund attempt and
+// journals a final answer. It reports whether the attempt is final.
+func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live) (bool, error) {
+	a := l.snapshot()
+	orig, err := e.cfg.Store.Attempt(ctx, a.OriginalID)
+	if err != nil {
+		return false, fmt.Errorf("load original of refund %s: %w", a.ID, err)
+	}
+	start := e.now()
+	resp, err := adapter.Refund(ctx, &schemev1.RefundRequest{
+		RefundIdempotencyKey:  a.ID,
+		PaymentIdempotencyKey: orig.ID,
+		Amount:                &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: a.Amount.Minor},
+		Reason:                "refund at the terminal",
+	})
+	o, reason := classify(resp.GetResult(), err)
+	e.cfg.Observer.Stage("adapter", a.Scheme, "refund", o.String(), e.now().Sub(start))
+	from := []State{StatePending, StateUnknown}
+	switch o {
+	case outcomeSuccess:
+		_, err := e.transition(context.WithoutCancel(ctx), l, from, "refund_result", "approved", func(a *Attempt) {
+			a.State = StateApproved
+			a.ApprovalCode = newApprovalCode()
+			a.SchemeTxnID = resp.GetSchemeRefundId()
+			if w := resp.GetWalletAmount(); w != nil {
+				a.WalletAmount = Money{Minor: w.GetMinorUnits(), Currency: w.GetCurrency()}
+			}
+		})
+		return true, err
+	case outcomeFailure:
+		if reason == reasonCancelled || reason == reasonCancelWindowClosed {
+			reason = ReasonDoNotHonour
+		}
+		_, err := e.transition(context.WithoutCancel(ctx), l, from, "refund_result", "declined: "+string(reason), func(a *Attempt) {
+			a.State = StateDeclined
+			a.Reason = reason
+			a.SchemeCode = resp.GetResult().GetSchemeCode()
+		})
+		return true, err
+	}
+	return false, nil
+}
+
+// stepRefund is the resolver's step for a refund not yet confirmed.
+func (e *Engine) stepRefund(ctx context.Context, adapter Adapter, l *live) error {
+	done, err := e.sendRefund(ctx, adapter, l)
+	if err != nil {
+		return err
+	}
+	if done {
+		e.cfg.Observer.Resolved(l.a.Scheme, l.a.State)
+		return nil
+	}
+	return e.retryLater(ctx, l, "refund still unknown")
+}

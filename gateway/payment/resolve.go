@@ -1,0 +1,178 @@
+package payment
+
+import (
+	"context"
+	"time"
+
+	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+)
+
+// resolveBatch bounds the attempts loaded per look at the store.
+const resolveBatch = 256
+
+// Run drives every attempt that is not final to a final state until ctx
+// ends: unknown purchases past their budget are cancelled, cancels refused
+// because the window passed become refunds, refunds are re-sent until the
+// scheme confirms. All of it is read from the store, so it resumes after a
+// restart where it stopped. Run returns ctx's error.
+func (e *Engine) Run(ctx context.Context) error {
+	sem := make(chan struct{}, e.cfg.ResolveConcurrency)
+	ticker := time.NewTicker(e.cfg.ResolveInterval)
+	defer ticker.Stop()
+	defer e.wg.Wait()
+	for {
+		e.resolveDue(ctx, sem)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticker.C:
+		case <-e.kick:
+		}
+	}
+}
+
+func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
+	due, err := e.cfg.Store.DueAttempts(ctx, e.now(), resolveBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("resolver: list due attempts", "err", err)
+		}
+		return
+	}
+	for _, a := range due {
+		l, ok := e.live.claim(a)
+		if !ok {
+			continue // a request or another resolver step has it
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			e.live.release(l)
+			return
+		}
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			defer func() { <-sem }()
+			defer e.live.release(l)
+			if err := e.step(ctx, l); err != nil && ctx.Err() == nil {
+				e.log.Error("resolver: step failed; will retry", "attempt", l.a.ID, "state", l.a.State, "err", err)
+			}
+		}()
+	}
+}
+
+// step takes one attempt one step closer to a final state.
+func (e *Engine) step(ctx context.Context, l *live) error {
+	a := l.snapshot()
+	adapter, ok := e.cfg.Adapters.Adapter(a.Scheme)
+	if !ok {
+		return e.retryLater(ctx, l, "no adapter configured for "+a.Scheme)
+	}
+	switch {
+	case a.Kind == KindRefund && (a.State == StatePending || a.State == StateUnknown):
+		return e.stepRefund(ctx, adapter, l)
+	case a.State == StatePending || a.State == StateUnknown:
+		// Its request's budget has passed without a final answer (the
+		// process stopped, or the journal failed): the terminal did not get
+		// an approval, so the payment must not stand.
+		_, err := e.transition(ctx, l, []State{StatePending, StateUnknown}, "cancel_decided", "not final after the host budget", func(a *Attempt) {
+			a.State = StateCancelPending
+			a.Reason = ReasonTimeout
+		})
+		if err != nil {
+			return err
+		}
+		return e.stepCancel(ctx, adapter, l)
+	case a.State == StateCancelPending:
+		return e.stepCancel(ctx, adapter, l)
+	case a.State == StateRefundPending:
+		return e.stepCancelRefund(ctx, adapter, l)
+	}
+	return nil
+}
+
+func (e *Engine) stepCancel(ctx context.Context, adapter Adapter, l *live) error {
+	a := l.snapshot()
+	start := e.now()
+	resp, err := adapter.Cancel(ctx, &schemev1.CancelRequest{IdempotencyKey: a.ID})
+	o, reason := classify(resp.GetResult(), err)
+	e.cfg.Observer.Stage("adapter", a.Scheme, "cancel", o.String(), e.now().Sub(start))
+	switch {
+	case o == outcomeSuccess, o == outcomeFailure && reason == reasonCancelled:
+		return e.finish(ctx, l, StateCancelPending, StateCancelled, "cancel_result", "cancelled at the scheme")
+	case o == outcomeFailure && reason == reasonCancelWindowClosed:
+		_, err := e.transition(ctx, l, []State{StateCancelPending}, "cancel_result", "cancel window closed; refunding in full", func(a *Attempt) {
+			a.State = StateRefundPending
+			a.NextActionAt = e.now()
+		})
+		if err != nil {
+			return err
+		}
+		return e.stepCancelRefund(ctx, adapter, l)
+	case o == outcomeFailure && reason == ReasonNotFound && e.now().Sub(a.CreatedAt) >= e.cfg.NotFoundGrace:
+		// Long enough after the attempt that no delayed Pay is still on
+		// its way: the scheme never took the money.
+		return e.finish(ctx, l, StateCancelPending, StateCancelled, "cancel_result", "scheme has no such payment; nothing was charged")
+	}
+	return e.retryLater(ctx, l, "cancel "+o.String()+" "+string(reason)+errSuffix(err))
+}
+
+// stepCancelRefund returns a payment in full when it could not be cancelled.
+func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live) error {
+	a := l.snapshot()
+	start := e.now()
+	resp, err := adapter.Refund(ctx, &schemev1.RefundRequest{
+		RefundIdempotencyKey:  a.ID + "-cancel",
+		PaymentIdempotencyKey: a.ID,
+		Amount:                &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: a.Amount.Minor},
+		Reason:                "cancel window closed",
+	})
+	o, reason := classify(resp.GetResult(), err)
+	e.cfg.Observer.Stage("adapter", a.Scheme, "refund", o.String(), e.now().Sub(start))
+	switch {
+	case o == outcomeSuccess:
+		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "refunded in full")
+	case o == outcomeFailure && (reason == ReasonNotFound || reason == reasonCancelled) && e.now().Sub(a.CreatedAt) >= e.cfg.NotFoundGrace:
+		return e.finish(ctx, l, StateRefundPending, StateCancelled, "refund_result", "scheme holds no paid payment; nothing to return")
+	}
+	return e.retryLater(ctx, l, "refund "+o.String()+" "+string(reason)+errSuffix(err))
+}
+
+// finish moves an attempt to a final state.
+func (e *Engine) finish(ctx context.Context, l *live, from, to State, typ, detail string) error {
+	ok, err := e.transition(ctx, l, []State{from}, typ, detail, func(a *Attempt) {
+		a.State = to
+		a.Tries++
+	})
+	if ok {
+		e.cfg.Observer.Resolved(l.a.Scheme, to)
+		e.log.Info("attempt resolved", "attempt", l.a.ID, "scheme", l.a.Scheme, "state", to)
+	}
+	return err
+}
+
+// retryLater journals a failed try and schedules the next with capped
+// exponential backoff.
+func (e *Engine) retryLater(ctx context.Context, l *live, detail string) error {
+	_, err := e.transition(ctx, l, []State{l.snapshot().State}, "retry_scheduled", detail, func(a *Attempt) {
+		a.Tries++
+		a.NextActionAt = e.now().Add(backoff(e.cfg.ResolveInterval, e.cfg.RetryMax, a.Tries))
+	})
+	return err
+}
+
+func backoff(base, ceiling time.Duration, tries int) time.Duration {
+	d := base
+	for i := 1; i < tries && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + errText(err)
+}

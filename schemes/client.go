@@ -1,0 +1,159 @@
+package schemes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+)
+
+// DefaultCallTimeout bounds one adapter call when ClientConfig.CallTimeout is
+// zero. The engine's own budget, usually shorter at the time of the call,
+// still applies through the caller's context.
+const DefaultCallTimeout = 10 * time.Second
+
+// ClientConfig configures a Client. The zero value of each optional field
+// means its documented default.
+type ClientConfig struct {
+	// Scheme is the scheme id the adapter must report in its capabilities.
+	Scheme string
+	// Target is the adapter's gRPC address, e.g. "127.0.0.1:7001".
+	Target string
+	// CallTimeout bounds every call; default DefaultCallTimeout.
+	CallTimeout time.Duration
+	// DialOptions replace the default (plain-text transport). Set them for
+	// TLS.
+	DialOptions []grpc.DialOption
+}
+
+// Client calls one scheme adapter over one reused gRPC connection. It is safe
+// for concurrent use.
+type Client struct {
+	scheme      string
+	target      string
+	callTimeout time.Duration
+	conn        *grpc.ClientConn
+	api         schemev1.SchemeAdapterClient
+	health      healthpb.HealthClient
+
+	mu   sync.Mutex // guards caps
+	caps *schemev1.Capabilities
+}
+
+// NewClient prepares a client; the connection is made on first use and
+// re-made when it breaks.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Scheme == "" {
+		return nil, errors.New("schemes: client config: scheme id is empty")
+	}
+	if cfg.Target == "" {
+		return nil, fmt.Errorf("schemes: client for %s: target address is empty", cfg.Scheme)
+	}
+	opts := cfg.DialOptions
+	if len(opts) == 0 {
+		opts = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	}
+	conn, err := grpc.NewClient(cfg.Target, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("schemes: client for %s at %s: %w", cfg.Scheme, cfg.Target, err)
+	}
+	timeout := cfg.CallTimeout
+	if timeout <= 0 {
+		timeout = DefaultCallTimeout
+	}
+	return &Client{
+		scheme:      cfg.Scheme,
+		target:      cfg.Target,
+		callTimeout: timeout,
+		conn:        conn,
+		api:         schemev1.NewSchemeAdapterClient(conn),
+		health:      healthpb.NewHealthClient(conn),
+	}, nil
+}
+
+// Scheme is the scheme id this client serves.
+func (c *Client) Scheme() string { return c.scheme }
+
+// Target is the adapter's address.
+func (c *Client) Target() string { return c.target }
+
+// Capabilities asks the adapter what it can do and checks that it is the
+// scheme configured. The answer is cached; Refresh asks again.
+func (c *Client) Capabilities(ctx context.Context) (*schemev1.Capabilities, error) {
+	c.mu.Lock()
+	caps := c.caps
+	c.mu.Unlock()
+	if caps != nil {
+		return caps, nil
+	}
+	return c.Refresh(ctx)
+}
+
+// Refresh fetches the adapter's capabilities again.
+func (c *Client) Refresh(ctx context.Context) (*schemev1.Capabilities, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	caps, err := c.api.GetCapabilities(ctx, &schemev1.GetCapabilitiesRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("schemes: capabilities of %s at %s: %w", c.scheme, c.target, err)
+	}
+	if caps.GetSchemeId() != c.scheme {
+		return nil, fmt.Errorf("schemes: adapter at %s says it is %q, configured as %q", c.target, caps.GetSchemeId(), c.scheme)
+	}
+	c.mu.Lock()
+	c.caps = caps
+	c.mu.Unlock()
+	return caps, nil
+}
+
+// Healthy reports whether the adapter's gRPC health service says SERVING.
+func (c *Client) Healthy(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	resp, err := c.health.Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		return fmt.Errorf("schemes: health of %s at %s: %w", c.scheme, c.target, err)
+	}
+	if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return fmt.Errorf("schemes: %s at %s is %s", c.scheme, c.target, resp.GetStatus())
+	}
+	return nil
+}
+
+// Pay sends a payment. An error means the outcome is unknown.
+func (c *Client) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	return c.api.Pay(ctx, req)
+}
+
+// Inquire asks for the state of an earlier Pay.
+func (c *Client) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*schemev1.InquireResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	return c.api.Inquire(ctx, req)
+}
+
+// Cancel voids an earlier Pay.
+func (c *Client) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*schemev1.CancelResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	return c.api.Cancel(ctx, req)
+}
+
+// Refund returns all or part of a paid payment.
+func (c *Client) Refund(ctx context.Context, req *schemev1.RefundRequest) (*schemev1.RefundResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	return c.api.Refund(ctx, req)
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
