@@ -1,0 +1,252 @@
+// Package node assembles one gateway node from its configuration: the
+// store, the scheme adapters (built-in ones served over gRPC on loopback
+// sockets, with their wallet simulators), the payment engine and its
+// resolver, the terminal listener and the operations endpoint; and takes
+// them down again in the right order.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/meridian-gw/meridian/gateway/config"
+	"github.com/meridian-gw/meridian/gateway/metrics"
+	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store"
+	"github.com/meridian-gw/meridian/gateway/terminal"
+	"github.com/meridian-gw/meridian/schemes"
+)
+
+// DatabaseFile is the SQLite file's name inside the data directory.
+const DatabaseFile = "meridian.db"
+
+// Node is a running gateway node.
+type Node struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *store.SQLite
+	registry *schemes.Registry
+	builtins []*builtin
+	engine   *payment.Engine
+	metrics  *metrics.Metrics
+	ops      *metrics.Server
+	terminal *terminal.Server
+	termLn   net.Listener
+
+	stopEngine context.CancelFunc
+	engineDone chan struct{}
+	serveDone  chan error
+}
+
+// Start brings a node up. On error everything started is stopped again.
+func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (n *Node, err error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	n = &Node{cfg: cfg, log: log, metrics: metrics.New(), registry: schemes.NewRegistry()}
+	defer func() {
+		if err != nil {
+			n.teardown(context.Background())
+			n = nil
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("node: data directory: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, DatabaseFile)
+	if n.store, err = store.OpenSQLite(ctx, path, store.Config{}); err != nil {
+		return nil, fmt.Errorf("node: open store %s: %w", path, err)
+	}
+	if err := onboard(ctx, n.store, cfg.Merchants); err != nil {
+		return nil, err
+	}
+	if err := n.startAdapters(ctx); err != nil {
+		return nil, err
+	}
+	router, err := schemes.NewRouter(cfg.Routing)
+	if err != nil {
+		return nil, fmt.Errorf("node: routing table: %w", err)
+	}
+	if err := n.startEngine(router); err != nil {
+		return nil, err
+	}
+	if err := n.startTerminal(); err != nil {
+		return nil, err
+	}
+	if cfg.MetricsAddr != "" {
+		if n.ops, err = metrics.Listen(cfg.MetricsAddr, n.metrics, n.readiness()); err != nil {
+			return nil, fmt.Errorf("node: operations endpoint on %s: %w", cfg.MetricsAddr, err)
+		}
+	}
+	return n, nil
+}
+
+func (n *Node) startEngine(router *schemes.Router) error {
+	p := n.cfg.Payment
+	engine, err := payment.New(payment.Config{
+		Store:           n.store,
+		Adapters:        registryAdapters{n.registry},
+		Router:          router,
+		Budget:          p.Budget,
+		PayTimeout:      p.PayTimeout,
+		InquiryInterval: p.InquiryInterval,
+		ResolveInterval: p.ResolveInterval,
+		RetryMax:        p.RetryMax,
+		NotFoundGrace:   p.NotFoundGrace,
+		Logger:          n.log,
+		Observer:        n.metrics.Observer(),
+	})
+	if err != nil {
+		return fmt.Errorf("node: payment engine: %w", err)
+	}
+	n.engine = engine
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopEngine = cancel
+	n.engineDone = make(chan struct{})
+	go func() {
+		defer close(n.engineDone)
+		_ = engine.Run(ctx)
+	}()
+	return nil
+}
+
+func (n *Node) startTerminal() error {
+	t := n.cfg.Terminal
+	tlsConfig, err := terminalTLS(t.TLS)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", t.Addr)
+	if err != nil {
+		return fmt.Errorf("node: terminal listener on %s: %w", t.Addr, err)
+	}
+	n.termLn = ln
+	n.terminal = &terminal.Server{
+		Handler:        &terminal.Host{Engine: n.engine, RequireSignOn: t.RequireSignOn, Logger: n.log},
+		TLSConfig:      tlsConfig,
+		MaxConnections: t.MaxConnections,
+		MaxInFlight:    t.MaxInFlight,
+		MaxMessageSize: t.MaxMessageSize,
+		IdleTimeout:    t.IdleTimeout,
+		ReadTimeout:    t.ReadTimeout,
+		WriteTimeout:   t.WriteTimeout,
+		Logger:         n.log,
+		Metrics:        n.metrics,
+	}
+	n.serveDone = make(chan error, 1)
+	go func() { n.serveDone <- n.terminal.Serve(ln) }()
+	return nil
+}
+
+// TerminalAddr is the address terminals connect to.
+func (n *Node) TerminalAddr() string { return n.termLn.Addr().String() }
+
+// MetricsAddr is the operations endpoint's address, "" when off.
+func (n *Node) MetricsAddr() string {
+	if n.ops == nil {
+		return ""
+	}
+	return n.ops.Addr().String()
+}
+
+// SimulatorURL is the base URL of a built-in wallet simulator, "" if none.
+func (n *Node) SimulatorURL(scheme string) string {
+	for _, b := range n.builtins {
+		if b.scheme == scheme && b.simURL != "" {
+			return b.simURL
+		}
+	}
+	return ""
+}
+
+// Store is the node's store, for inspection by tools and tests.
+func (n *Node) Store() payment.Store { return n.store }
+
+// Shutdown stops taking requests, lets the ones in flight be answered
+// (until ctx ends), stops the resolver, and closes adapters and the store.
+// Whatever is unfinished is in the journal and resumes at the next start.
+func (n *Node) Shutdown(ctx context.Context) error {
+	return n.teardown(ctx)
+}
+
+func (n *Node) teardown(ctx context.Context) error {
+	var errs []error
+	if n.terminal != nil {
+		if err := n.terminal.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("terminal listener: %w", err))
+		}
+		if err := <-n.serveDone; err != nil && !errors.Is(err, terminal.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if n.stopEngine != nil {
+		n.stopEngine()
+		<-n.engineDone
+	}
+	if n.ops != nil {
+		errs = append(errs, n.ops.Shutdown(ctx))
+	}
+	errs = append(errs, n.registry.Close())
+	for _, b := range n.builtins {
+		b.stop(ctx)
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (n *Node) readiness() map[string]metrics.Check {
+	checks := map[string]metrics.Check{
+		"store": func(ctx context.Context) error {
+			_, err := n.store.Terminal(ctx, "\x00readiness")
+			if errors.Is(err, payment.ErrNotFound) {
+				return nil
+			}
+			return err
+		},
+	}
+	for _, s := range n.registry.Schemes() {
+		c, _ := n.registry.Client(s)
+		checks["adapter "+s] = c.Healthy
+	}
+	return checks
+}
+
+// onboard writes the configured merchants and terminals to the store.
+func onboard(ctx context.Context, st payment.Store, merchants []config.Merchant) error {
+	now := time.Now().UTC()
+	for _, m := range merchants {
+		err := st.PutMerchant(ctx, &payment.Merchant{
+			ID: m.ID, LegalName: m.LegalName, TradingName: m.TradingName, MCC: m.MCC,
+			Country: m.Country, City: m.City, Currency: m.Currency, Schemes: m.Schemes,
+			MaxAmount: m.MaxAmount, CreatedAt: now, UpdatedAt: now,
+		})
+		if err != nil {
+			return fmt.Errorf("node: onboard merchant %s: %w", m.ID, err)
+		}
+		for _, t := range m.Terminals {
+			if err := st.PutTerminal(ctx, &payment.Terminal{ID: t, MerchantID: m.ID, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return fmt.Errorf("node: onboard terminal %s: %w", t, err)
+			}
+		}
+	}
+	return nil
+}
+
+// registryAdapters lets the engine find adapters in the registry.
+type registryAdapters struct{ r *schemes.Registry }
+
+func (a registryAdapters) Adapter(scheme string) (payment.Adapter, bool) {
+	c, ok := a.r.Client(scheme)
+	if !ok {
+		return nil, false
+	}
+	return c, true
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/meridian-gw/meridian/gateway/payment"
+)
+
+// Run with:
+//
+//	go test -run='^$' -bench . -benchmem ./gateway/store/
+//
+// writes/s is the throughput of durable writes; commits/op is how many
+// commits (each one fsync of the log) a write cost: 1 without group commit,
+// less the more writes share a commit.
+
+func openBench(b *testing.B) *SQLite {
+	b.Helper()
+	s, err := OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "journal.db"), Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+var benchSequence atomic.Int64
+
+func benchPurchase() *payment.Attempt {
+	n := strconv.FormatInt(benchSequence.Add(1), 10)
+	return &payment.Attempt{
+		ID:          "bench-" + n,
+		Kind:        payment.KindPurchase,
+		Key:         payment.TerminalKey{TerminalID: "T" + n, STAN: "000001", TransmissionTime: "0314092653"},
+		MerchantID:  "M1",
+		Scheme:      "alipayplus",
+		CodeMasked:  "2810********1234",
+		RequestHash: "0123456789abcdef",
+		Amount:      payment.Money{Minor: 1250, Currency: "EUR"},
+		State:       payment.StatePending,
+	}
+}
+
+// report adds the group commit's figures for the writes since before.
+func report(b *testing.B, s *SQLite, before Stats) {
+	after := s.Stats()
+	writes, commits := after.Writes-before.Writes, after.Commits-before.Commits
+	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+	b.ReportMetric(float64(commits)/float64(writes), "commits/op")
+}
+
+func BenchmarkCreateAttempt(b *testing.B) {
+	s := openBench(b)
+	before := s.Stats()
+	for b.Loop() {
+		if err := s.CreateAttempt(b.Context(), benchPurchase()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b, s, before)
+}
+
+// BenchmarkCreateAttemptParallel runs 16 writers per CPU, as many terminal
+// sessions waiting on the journal at once would.
+func BenchmarkCreateAttemptParallel(b *testing.B) {
+	s := openBench(b)
+	before := s.Stats()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.CreateAttempt(b.Context(), benchPurchase()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	report(b, s, before)
+}
+
+func BenchmarkUpdateAttempt(b *testing.B) {
+	s := openBench(b)
+	a := benchPurchase()
+	if err := s.CreateAttempt(b.Context(), a); err != nil {
+		b.Fatal(err)
+	}
+	before := s.Stats()
+	for b.Loop() {
+		a.Tries++
+		if err := s.UpdateAttempt(b.Context(), a, payment.Event{Type: "retry_scheduled", Detail: "inquire unknown"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b, s, before)
+}
+
+func BenchmarkUpdateAttemptParallel(b *testing.B) {
+	s := openBench(b)
+	before := s.Stats()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		a := benchPurchase()
+		if err := s.CreateAttempt(b.Context(), a); err != nil {
+			b.Error(err)
+			return
+		}
+		for pb.Next() {
+			a.Tries++
+			if err := s.UpdateAttempt(b.Context(), a, payment.Event{Type: "retry_scheduled"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	report(b, s, before)
+}
+
+// BenchmarkAttemptByKey is the read a terminal repeat costs.
+func BenchmarkAttemptByKey(b *testing.B) {
+	s := openBench(b)
+	a := benchPurchase()
+	if err := s.CreateAttempt(b.Context(), a); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.AttemptByKey(b.Context(), a.Kind, a.Key); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

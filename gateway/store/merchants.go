@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/meridian-gw/meridian/gateway/payment"
+)
+
+// Merchants and terminals are created or replaced in place (an upsert, not
+// INSERT OR REPLACE, which would delete the row and so break the terminals'
+// foreign key), keeping the first CreatedAt.
+const (
+	queryUpsertMerchant = `INSERT INTO merchants (id, legal_name, trading_name, mcc, country, city,
+			currency, schemes, suspended, max_amount, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11)
+		ON CONFLICT (id) DO UPDATE SET legal_name = excluded.legal_name,
+			trading_name = excluded.trading_name, mcc = excluded.mcc, country = excluded.country,
+			city = excluded.city, currency = excluded.currency, schemes = excluded.schemes,
+			suspended = excluded.suspended, max_amount = excluded.max_amount,
+			updated_at = excluded.updated_at
+		RETURNING created_at`
+	queryUpsertTerminal = `INSERT INTO terminals (id, merchant_id, store_id, suspended, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?5)
+		ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
+			store_id = excluded.store_id, suspended = excluded.suspended,
+			updated_at = excluded.updated_at
+		RETURNING created_at`
+	queryMerchant = `SELECT id, legal_name, trading_name, mcc, country, city, currency, schemes,
+		suspended, max_amount, created_at, updated_at FROM merchants WHERE id = ?`
+	queryTerminal = `SELECT id, merchant_id, store_id, suspended, created_at, updated_at
+		FROM terminals WHERE id = ?`
+)
+
+// PutMerchant creates or replaces a merchant, setting m.CreatedAt (kept from
+// the first put) and m.UpdatedAt. A scheme ID may not be empty nor hold a
+// comma.
+func (s *SQLite) PutMerchant(ctx context.Context, m *payment.Merchant) error {
+	if err := s.checkOpen(); err != nil {
+		return fmt.Errorf("store: put merchant: %w", err)
+	}
+	if m == nil || m.ID == "" || m.MaxAmount < 0 {
+		return fmt.Errorf("store: put merchant: %w: no ID, or a negative maximum amount", ErrInvariant)
+	}
+	schemes, err := encodeSchemes(m.Schemes)
+	if err != nil {
+		return fmt.Errorf("store: put merchant %s: %w", m.ID, err)
+	}
+	row := *m
+	var createdAt, updatedAt int64
+	err = s.writer.do(ctx, func(tx *writeTx) error {
+		updatedAt = encodeTime(tx.stamp())
+		return tx.st.upsertMerchant.QueryRowContext(tx.ctx, row.ID, row.LegalName, row.TradingName,
+			row.MCC, row.Country, row.City, row.Currency, schemes, encodeBool(row.Suspended),
+			row.MaxAmount, updatedAt).Scan(&createdAt)
+	})
+	if err != nil {
+		return fmt.Errorf("store: put merchant %s: %w", m.ID, err)
+	}
+	m.CreatedAt, m.UpdatedAt = decodeTime(createdAt), decodeTime(updatedAt)
+	return nil
+}
+
+// PutTerminal creates or replaces a terminal, setting t.CreatedAt (kept from
+// the first put) and t.UpdatedAt. Its merchant must be stored first, else
+// payment.ErrNotFound.
+func (s *SQLite) PutTerminal(ctx context.Context, t *payment.Terminal) error {
+	if err := s.checkOpen(); err != nil {
+		return fmt.Errorf("store: put terminal: %w", err)
+	}
+	if t == nil || t.ID == "" || t.MerchantID == "" {
+		return fmt.Errorf("store: put terminal: %w: no ID or no merchant", ErrInvariant)
+	}
+	row := *t
+	var createdAt, updatedAt int64
+	err := s.writer.do(ctx, func(tx *writeTx) error {
+		updatedAt = encodeTime(tx.stamp())
+		err := tx.st.upsertTerminal.QueryRowContext(tx.ctx, row.ID, row.MerchantID, row.StoreID,
+			encodeBool(row.Suspended), updatedAt).Scan(&createdAt)
+		if isForeignKeyViolation(err) {
+			return fmt.Errorf("merchant %s: %w: %w", row.MerchantID, payment.ErrNotFound, err)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: put terminal %s: %w", t.ID, err)
+	}
+	t.CreatedAt, t.UpdatedAt = decodeTime(createdAt), decodeTime(updatedAt)
+	return nil
+}
+
+// Merchant returns the merchant with ID id, or payment.ErrNotFound.
+func (s *SQLite) Merchant(ctx context.Context, id string) (*payment.Merchant, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, fmt.Errorf("store: merchant %s: %w", id, err)
+	}
+	var m payment.Merchant
+	var schemes string
+	var suspended, createdAt, updatedAt int64
+	err := s.reads.merchant.QueryRowContext(ctx, id).Scan(&m.ID, &m.LegalName, &m.TradingName,
+		&m.MCC, &m.Country, &m.City, &m.Currency, &schemes, &suspended, &m.MaxAmount,
+		&createdAt, &updatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = payment.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: merchant %s: %w", id, err)
+	}
+	m.Schemes, m.Suspended = decodeSchemes(schemes), suspended != 0
+	m.CreatedAt, m.UpdatedAt = decodeTime(createdAt), decodeTime(updatedAt)
+	return &m, nil
+}
+
+// Terminal returns the terminal with ID id, or payment.ErrNotFound.
+func (s *SQLite) Terminal(ctx context.Context, id string) (*payment.Terminal, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, fmt.Errorf("store: terminal %s: %w", id, err)
+	}
+	var t payment.Terminal
+	var suspended, createdAt, updatedAt int64
+	err := s.reads.terminal.QueryRowContext(ctx, id).Scan(&t.ID, &t.MerchantID, &t.StoreID,
+		&suspended, &createdAt, &updatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = payment.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: terminal %s: %w", id, err)
+	}
+	t.Suspended = suspended != 0
+	t.CreatedAt, t.UpdatedAt = decodeTime(createdAt), decodeTime(updatedAt)
+	return &t, nil
+}
