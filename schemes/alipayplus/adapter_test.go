@@ -3,6 +3,8 @@ package alipayplus_test
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -146,7 +148,8 @@ func TestPaymentInProcessForeverEndsOnlyByCancel(t *testing.T) {
 }
 
 func TestSlowPaymentIsUnknownThenPaidAndCancelReturnsIt(t *testing.T) {
-	const slowDelay = 600 * time.Millisecond
+	// Generous margins: the test also asserts what happens before the delay.
+	const slowDelay = 1500 * time.Millisecond
 	s := newSystem(t,
 		withSim(func(c *sim.Config) { c.SlowDelay = slowDelay }),
 		withAdapter(func(c *alipayplus.Config) { c.HTTPTimeout = 150 * time.Millisecond }))
@@ -174,7 +177,7 @@ func TestSlowPaymentIsUnknownThenPaidAndCancelReturnsIt(t *testing.T) {
 }
 
 func TestSlowPaymentCancelledDuringTheDelayIsNeverPaid(t *testing.T) {
-	const slowDelay = 400 * time.Millisecond
+	const slowDelay = time.Second
 	s := newSystem(t,
 		withSim(func(c *sim.Config) { c.SlowDelay = slowDelay }),
 		withAdapter(func(c *alipayplus.Config) { c.HTTPTimeout = 100 * time.Millisecond }))
@@ -408,6 +411,33 @@ func newSystemBehindTamperingProxy(t *testing.T) *system {
 		Logger:          slog.New(slog.DiscardHandler),
 	})
 	return direct
+}
+
+func TestSignedAnswerAboutAnotherPaymentIsUnknown(t *testing.T) {
+	keys := alipayplus.SharedTestKeys()
+	answers := map[string]string{
+		alipayplus.PathPay:            `{"result":{"resultStatus":"S","resultCode":"SUCCESS"},"paymentRequestId":"someone-else","paymentId":"1"}`,
+		alipayplus.PathInquiryPayment: `{"result":{"resultStatus":"S","resultCode":"SUCCESS"},"paymentStatus":"SUCCESS","paymentRequestId":"someone-else"}`,
+		alipayplus.PathCancelPayment:  `{"result":{"resultStatus":"S","resultCode":"SUCCESS"},"paymentRequestId":"someone-else"}`,
+		alipayplus.PathRefund:         `{"result":{"resultStatus":"S","resultCode":"SUCCESS"},"refundRequestId":"someone-else"}`,
+	}
+	replayer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := answers[r.URL.Path]
+		now := time.Now().Format(time.RFC3339)
+		sig, err := alipayplus.Message{Method: "POST", Path: r.URL.Path, ClientID: clientID, Time: now, Body: []byte(body)}.Sign(keys.Wallet, "1")
+		if err != nil {
+			t.Errorf("sign: %v", err)
+		}
+		w.Header().Set(alipayplus.HeaderResponseTime, now)
+		w.Header().Set(alipayplus.HeaderSignature, sig)
+		w.Write([]byte(body))
+	}))
+	defer replayer.Close()
+	s := newSystem(t, withAdapter(func(c *alipayplus.Config) { c.BaseURL = replayer.URL }))
+	wantResult(t, "Pay", s.pay(t, payRequest("mine", alipayCode, 1000)).Result, unknown, noReason)
+	wantResult(t, "Inquire", s.inquire(t, "mine").Result, unknown, noReason)
+	wantResult(t, "Cancel", s.cancel(t, "mine").Result, unknown, noReason)
+	wantResult(t, "Refund", s.refund(t, "mine-r", "mine", 10).Result, unknown, noReason)
 }
 
 func TestUnreachableWalletIsUnknown(t *testing.T) {
