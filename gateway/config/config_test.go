@@ -45,3 +45,19 @@ func TestParseRejectsWhatItCannotRun(t *testing.T) {
 		})
 	}
 }
+
+func TestTheDocumentedExampleParses(t *testing.T) {
+	cfg, err := Load("../../docs/meridian.example.yaml")
+	if err != nil {
+		t.Fatalf("docs/meridian.example.yaml does not parse: %v", err)
+	}
+	if cfg.Demo {
+		t.Error("the example is not a demo")
+	}
+	if len(cfg.Merchants) != 1 || len(cfg.Merchants[0].Terminals) != 2 || cfg.Merchants[0].MaxAmount != 500000 {
+		t.Errorf("example merchants = %+v", cfg.Merchants)
+	}
+	if cfg.Payment.PayTimeout != 10*time.Second || cfg.Terminal.MaxInFlight != 64 {
+		t.Errorf("example settings = %+v %+v", cfg.Payment, cfg.Terminal)
+	}
+}

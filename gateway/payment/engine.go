@@ -206,12 +206,15 @@ func newApprovalCode() string {
 }
 
 // MaskCode keeps at most the first and last four characters of a wallet
-// code, so that a log line or record can never be used to pay.
+// code, so that a log line or record can never be used to pay; codes under
+// 16 characters are masked entirely. It masks as wire.MaskWalletCode does,
+// so the journal and the terminal logs show a code the same way.
 func MaskCode(code string) string {
-	if len(code) <= 8 {
+	const shown, shortest = 4, 16
+	if len(code) < shortest {
 		return "****"
 	}
-	return code[:4] + "…" + code[len(code)-4:]
+	return code[:shown] + "****" + code[len(code)-shown:]
 }
 
 type nopObserver struct{}
