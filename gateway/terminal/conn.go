@@ -138,6 +138,8 @@ func (c *conn) handle(ctx context.Context, frame []byte) {
 	if resp == nil {
 		return
 	}
+	// Messages log masked (wire.Message implements slog.LogValuer).
+	c.srv.logger().Debug("terminal: answering", "remote", c.nc.RemoteAddr().String(), "request", req, "response", resp)
 	if err := c.write(resp); err != nil {
 		c.srv.logger().Warn("terminal: response not delivered", "remote", c.nc.RemoteAddr().String(), "terminal", req.TerminalID, "stan", req.STAN, "err", err)
 		c.nc.Close()

@@ -114,7 +114,7 @@ func (h *Host) purchase(ctx context.Context, req *wire.Message) *wire.Message {
 		return respond(req, rc)
 	}
 	walletCode, ok := req.PrivateData.Get(wire.TagWalletCode)
-	if !ok || walletCode == "" {
+	if !ok || walletCode == "" || len(walletCode) > wire.MaxWalletCodeLength {
 		return respond(req, wire.RCFormatError)
 	}
 	if rc := h.signOnCheck(req); rc != "" {

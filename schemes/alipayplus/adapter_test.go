@@ -351,6 +351,9 @@ func TestInvalidCodesAreDeclinedAsInvalidCode(t *testing.T) {
 			}
 		})
 	}
+	if _, ok := s.sim.Ledger().Payment("invalid-far-too-long"); ok {
+		t.Fatal("a code far too long to be an Alipay+ code was sent to the wallet")
+	}
 	s.reconcile(t)
 }
 

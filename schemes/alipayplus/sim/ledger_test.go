@@ -95,3 +95,15 @@ func TestValidCodeFollowsTheDefaultRoutingTable(t *testing.T) {
 		}
 	}
 }
+
+func TestPaymentsAreCopiesTheCallerCannotChange(t *testing.T) {
+	l := newLedger(10, time.Now)
+	l.putPaymentLocked(&Payment{PaymentRequestID: "p", Status: StatusPaid, MinorUnits: 100, Charges: 1, RefundIDs: []string{"r"}})
+	got, _ := l.Payment("p")
+	got.RefundIDs[0] = "changed"
+	got.Charges = 5
+	again, _ := l.Payment("p")
+	if again.RefundIDs[0] != "r" || again.Charges != 1 {
+		t.Fatalf("changing a returned payment changed the ledger: %+v", again)
+	}
+}

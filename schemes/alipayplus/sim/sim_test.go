@@ -148,6 +148,24 @@ func finished(h http.Handler) (http.Handler, <-chan struct{}) {
 	}), done
 }
 
+func TestHeldResponseAnswersPaidAfterTheDelay(t *testing.T) {
+	const slowDelay = 200 * time.Millisecond
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)} // stands still: the hold pays
+	s, srv := startSim(t, func(c *sim.Config) { c.SlowDelay = slowDelay; c.Now = clock.Now })
+	start := time.Now()
+	resp, err := newClient(t, srv.URL, 5*time.Second).Pay(context.Background(), payRequest("held-paid", code, 2093))
+	if err != nil {
+		t.Fatalf("Pay: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed < slowDelay {
+		t.Fatalf("answered after %v, before the delay of %v", elapsed, slowDelay)
+	}
+	wantCode(t, "held Pay", resp.Result, "S", "SUCCESS")
+	if p, _ := s.Ledger().Payment("held-paid"); p.Status != sim.StatusPaid || p.Charges != 1 {
+		t.Fatalf("ledger = %s charged %d, want paid once", p.Status, p.Charges)
+	}
+}
+
 func TestHeldResponseEndsWhenTheClientGoesAwayAndThePaymentIsStillPaid(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
 	s, err := sim.New(sim.Config{AcquirerPublicKey: &keys().acquirer.PublicKey, WalletPrivateKey: keys().wallet,
@@ -244,7 +262,11 @@ func rawPost(t *testing.T, url, path string, body []byte, header http.Header) (i
 
 func signedHeader(t *testing.T, key *rsa.PrivateKey, client, path string, body []byte) http.Header {
 	t.Helper()
-	now := time.Now().Format(time.RFC3339)
+	return signedHeaderAt(t, key, client, path, body, time.Now().Format(time.RFC3339))
+}
+
+func signedHeaderAt(t *testing.T, key *rsa.PrivateKey, client, path string, body []byte, now string) http.Header {
+	t.Helper()
 	sig, err := alipayplus.Message{Method: "POST", Path: path, ClientID: client, Time: now, Body: body}.Sign(key, "1")
 	if err != nil {
 		t.Fatal(err)
@@ -276,6 +298,7 @@ func TestRequestsThatDoNotAuthenticateAreRefusedWithSignedResults(t *testing.T) 
 		{"body changed after signing", signedHeader(t, keys().acquirer, clientID, path, body), bytes.Replace(body, []byte("1000"), []byte("9000"), 2), "INVALID_SIGNATURE"},
 		{"other client id", signedHeader(t, keys().acquirer, "OTHER_CLIENT", path, body), body, "INVALID_CLIENT"},
 		{"malformed JSON", signedHeader(t, keys().acquirer, clientID, path, []byte("{")), []byte("{"), "PARAM_ILLEGAL"},
+		{"request time not RFC 3339", signedHeaderAt(t, keys().acquirer, clientID, path, body, "yesterday"), body, "PARAM_ILLEGAL"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
