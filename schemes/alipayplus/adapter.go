@@ -170,7 +170,7 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
 			CodeCurrencyNotSupport, "currency is not charged through Alipay+")}, nil
 	}
-	if false {
+	if len(req.GetPaymentCode()) > maxCodeLength {
 		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE,
 			CodeInvalidCode, "payment code is too long to be an Alipay+ code")}, nil
 	}

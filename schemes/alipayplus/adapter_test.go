@@ -405,14 +405,7 @@ func TestResponseThatDoesNotVerifyIsUnknownEvenThoughMoneyMoved(t *testing.T) {
 func newSystemBehindTamperingProxy(t *testing.T) *system {
 	t.Helper()
 	direct := newSystem(t)
-	keys := alipayplus.SharedTestKeys()
-	direct.adapter = serveAdapter(t, alipayplus.Config{
-		BaseURL:         tamperingProxy(t, direct.simURL),
-		ClientID:        clientID,
-		PrivateKey:      keys.Acquirer,
-		WalletPublicKey: &keys.Wallet.PublicKey,
-		Logger:          slog.New(slog.DiscardHandler),
-	})
+	direct.adapter = serveAdapter(t, adapterConfig(tamperingProxy(t, direct.simURL)))
 	return direct
 }
 

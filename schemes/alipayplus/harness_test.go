@@ -45,13 +45,7 @@ func newSystem(t *testing.T, opts ...option) *system {
 		WalletPrivateKey:  keys.Wallet,
 		AcquirerClientID:  clientID,
 	}
-	adapterCfg := alipayplus.Config{
-		ClientID:        clientID,
-		PrivateKey:      keys.Acquirer,
-		WalletPublicKey: &keys.Wallet.PublicKey,
-		HTTPTimeout:     5 * time.Second,
-		Logger:          slog.New(slog.DiscardHandler),
-	}
+	adapterCfg := adapterConfig("")
 	for _, opt := range opts {
 		opt(&simCfg, &adapterCfg)
 	}
@@ -70,9 +64,22 @@ func newSystem(t *testing.T, opts ...option) *system {
 	return &system{sim: s, simURL: srv.URL, adapter: serveAdapter(t, adapterCfg)}
 }
 
+// adapterConfig is the tests' adapter configuration for a wallet at baseURL.
+func adapterConfig(baseURL string) alipayplus.Config {
+	keys := alipayplus.SharedTestKeys()
+	return alipayplus.Config{
+		BaseURL:         baseURL,
+		ClientID:        clientID,
+		PrivateKey:      keys.Acquirer,
+		WalletPublicKey: &keys.Wallet.PublicKey,
+		HTTPTimeout:     5 * time.Second,
+		Logger:          slog.New(slog.DiscardHandler),
+	}
+}
+
 // serveAdapter serves an adapter built from cfg on a gRPC server listening on
 // 127.0.0.1 and returns a client connected to it over that socket.
-func serveAdapter(t *testing.T, cfg alipayplus.Config) schemev1.SchemeAdapterClient {
+func serveAdapter(t testing.TB, cfg alipayplus.Config) schemev1.SchemeAdapterClient {
 	t.Helper()
 	a, err := alipayplus.New(cfg)
 	if err != nil {
