@@ -93,7 +93,10 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 	}
 	if cfg.Demo {
 		log.Warn("DEMO MODE: embedded defaults, built-in wallet simulator, no real money moves",
-			"merchant", "MERIDIANDEMO001", "terminal", "DEMO0001", "try", "go run ./cmd/posim pay --amount 12.50 --code 281012345678901234")
+			"merchant", "MERIDIANDEMO001", "terminal", "DEMO0001")
+		// The banner goes to stdout, not the log: it quotes the README's
+		// sample wallet code, and logs never hold a wallet code.
+		fmt.Printf(demoBanner, n.TerminalAddr())
 	}
 	log.Info("meridiand running; stop with Ctrl-C or SIGTERM",
 		"terminal_addr", n.TerminalAddr(), "metrics_addr", n.MetricsAddr(), "data_dir", cfg.DataDir)
@@ -113,6 +116,15 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 	log.Info("stopped")
 	return nil
 }
+
+const demoBanner = `
+Meridian is running in demo mode on %s (merchant MERIDIANDEMO001, terminal DEMO0001).
+Try it from another shell:
+  go run ./cmd/posim pay --amount 12.50 --code 281012345678901234
+  go run ./cmd/posim pay --amount 12.51 --code 281012345678901234   # declined, 51
+The README lists every test amount. Stop with Ctrl-C.
+
+`
 
 func loadConfig(path string) (*config.Config, error) {
 	if path == "" {

@@ -5,8 +5,14 @@
 // The package holds the partner API's wire types (api.go), its message
 // signing (signature.go, shared with the simulator in package sim), key
 // loading (keys.go), an HTTP client for the partner API (client.go), the
-// table that maps Alipay+ result codes to the contract's closed failure
-// reasons (results.go), and the gRPC adapter itself (adapter.go).
+// one table that maps Alipay+ result codes to the contract's closed failure
+// reasons (results.go), request validation and conversion (validate.go,
+// convert.go), code masking (mask.go) and the gRPC adapter (adapter.go).
+//
+// Every answer the adapter cannot trust or did not get (timeout, transport
+// error, HTTP status other than 200, bad signature, malformed body, an answer
+// about another request) is RESULT_STATUS_UNKNOWN, never a failure: the
+// money may have moved, and the gateway resolves it by inquiry and cancel.
 //
 // Serving the adapter:
 //
