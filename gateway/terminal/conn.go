@@ -27,6 +27,11 @@ type conn struct {
 	writeMu sync.Mutex // guards writer and the write deadline
 	writer  *bufio.Writer
 
+	// ctx is every request's context: cancelled by Server.Close, or when the
+	// connection is done and its last answer written.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	stopOnce sync.Once
 	stopping chan struct{} // closed when the server stops reading this connection
 	handlers sync.WaitGroup
@@ -35,9 +40,8 @@ type conn struct {
 func (c *conn) serve() {
 	defer c.srv.forget(c)
 	defer c.nc.Close()
+	defer c.cancel()
 	defer c.handlers.Wait() // answers in flight go out before the close
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	for {
 		frame, err := c.readFrame()
 		if errors.Is(err, wire.ErrFrameEmpty) {
@@ -53,7 +57,7 @@ func (c *conn) serve() {
 			return
 		}
 		c.handlers.Add(1)
-		go c.handle(ctx, frame)
+		go c.handle(c.ctx, frame)
 	}
 }
 
@@ -62,6 +66,13 @@ func (c *conn) serve() {
 func (c *conn) readFrame() ([]byte, error) {
 	if err := c.nc.SetReadDeadline(time.Now().Add(c.srv.idleTimeout())); err != nil {
 		return nil, err
+	}
+	// stopReading may have set its deadline just before ours replaced it;
+	// it closes stopping first, so checking after setting ours is enough.
+	select {
+	case <-c.stopping:
+		return nil, os.ErrDeadlineExceeded
+	default:
 	}
 	header, err := c.reader.Peek(wire.FrameHeaderLength)
 	if err != nil {

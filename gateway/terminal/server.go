@@ -66,8 +66,10 @@ type Server struct {
 	// Metrics, when set, receives counts and latencies.
 	Metrics *metrics.Metrics
 
-	mu        sync.Mutex // guards listeners, conns, closed
-	listeners map[net.Listener]struct{}
+	mu sync.Mutex // guards listeners, conns, closed
+	// listeners is keyed by pointer: a listener's dynamic type need not be
+	// comparable.
+	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
 	closed    bool
 	active    sync.WaitGroup // one per connection
@@ -92,11 +94,11 @@ func (s *Server) Serve(ln net.Listener) error {
 	if s.TLSConfig != nil {
 		ln = tls.NewListener(ln, s.TLSConfig)
 	}
-	if !s.track(ln) {
+	if !s.track(&ln) {
 		ln.Close()
 		return ErrServerClosed
 	}
-	defer s.untrack(ln)
+	defer s.untrack(&ln)
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -144,13 +146,14 @@ var errNotTemporary = errors.New("not temporary")
 
 // Shutdown stops accepting, stops reading new requests, lets the requests
 // in flight be answered, then closes every connection. If ctx ends first it
-// closes them at once and returns ctx's error; what was in flight is in the
-// journal and the payment engine finishes it.
+// closes them at once, cancels the contexts of the requests still running,
+// and returns ctx's error without waiting for them; what was in flight is in
+// the journal and the payment engine finishes it.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	for ln := range s.listeners {
-		ln.Close()
+		(*ln).Close()
 	}
 	for c := range s.conns {
 		c.stopReading()
@@ -164,20 +167,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		s.Close()
-		<-done
 		return ctx.Err()
 	}
 }
 
-// Close closes listeners and connections at once.
+// Close closes listeners and connections at once and cancels the contexts
+// of the requests in flight. It does not wait for their handlers.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
 	for ln := range s.listeners {
-		ln.Close()
+		(*ln).Close()
 	}
 	for c := range s.conns {
+		c.cancel()
 		c.nc.Close()
 	}
 	return nil
@@ -186,20 +190,20 @@ func (s *Server) Close() error {
 // Connections is the number of open connections.
 func (s *Server) Connections() int { return int(s.nconns.Load()) }
 
-func (s *Server) track(ln net.Listener) bool {
+func (s *Server) track(ln *net.Listener) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
 	if s.listeners == nil {
-		s.listeners = make(map[net.Listener]struct{})
+		s.listeners = make(map[*net.Listener]struct{})
 	}
 	s.listeners[ln] = struct{}{}
 	return true
 }
 
-func (s *Server) untrack(ln net.Listener) {
+func (s *Server) untrack(ln *net.Listener) {
 	s.mu.Lock()
 	delete(s.listeners, ln)
 	s.mu.Unlock()
@@ -214,8 +218,11 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	if s.conns == nil {
 		s.conns = make(map[*conn]struct{})
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
 		srv:      s,
+		ctx:      ctx,
+		cancel:   cancel,
 		nc:       nc,
 		slots:    make(chan struct{}, s.maxInFlight()),
 		reader:   bufio.NewReaderSize(nc, 4096),

@@ -180,8 +180,10 @@ func (c *Client) readLoop() {
 		}
 		c.mu.Lock()
 		if ch, ok := c.pending[key(resp)]; ok {
-			ch <- resp
-			delete(c.pending, key(resp))
+			select {
+			case ch <- resp: // kept until Do or Wait collects it
+			default: // a second answer to one request: the first stands
+			}
 		}
 		c.mu.Unlock()
 	}
