@@ -16,21 +16,25 @@ type liveSet struct {
 }
 
 // live is one attempt being worked on. mu serialises state changes; a is the
-// current state, changed only under mu and only after the store accepted it.
+// current state, read and replaced only under mu (use snapshot), and
+// replaced only after the store accepted the change.
 type live struct {
+	id   string // a.ID, which never changes; readable without mu
 	mu   sync.Mutex
 	a    *Attempt
 	done chan struct{} // closed when the owner releases the attempt
 }
 
-// claim registers a as owned by the caller; false when someone owns it.
+// claim registers a copy of a as owned by the caller; false when someone
+// owns it. The caller's a stays the caller's.
 func (s *liveSet) claim(a *Attempt) (*live, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[a.ID]; ok {
 		return nil, false
 	}
-	l := &live{a: a, done: make(chan struct{})}
+	c := *a
+	l := &live{id: a.ID, a: &c, done: make(chan struct{})}
 	s.m[a.ID] = l
 	return l, true
 }
@@ -43,9 +47,17 @@ func (s *liveSet) get(id string) *live {
 
 func (s *liveSet) release(l *live) {
 	s.mu.Lock()
-	delete(s.m, l.a.ID)
+	delete(s.m, l.id)
 	s.mu.Unlock()
 	close(l.done)
+}
+
+// replace sets the current attempt to a copy of a.
+func (l *live) replace(a *Attempt) {
+	c := *a
+	l.mu.Lock()
+	l.a = &c
+	l.mu.Unlock()
 }
 
 // snapshot returns a copy of the current attempt.

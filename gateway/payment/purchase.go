@@ -102,8 +102,13 @@ func (e *Engine) create(ctx context.Context, a *Attempt) (*live, error) {
 		return nil, fmt.Errorf("%w: attempt id %s reused", ErrSystem, a.ID)
 	}
 	start := e.now()
+	// The store fills in a's RRN and times; the live copy takes them after,
+	// under its lock, since others may read it as soon as it is claimed.
 	err := e.cfg.Store.CreateAttempt(ctx, a)
 	e.cfg.Observer.Stage("journal", a.Scheme, "create", outcomeOf(err), e.now().Sub(start))
+	if err == nil {
+		l.replace(a)
+	}
 	if err != nil {
 		e.live.release(l)
 		if errors.Is(err, ErrDuplicate) || errors.Is(err, ErrRefundExceeds) || errors.Is(err, ErrNotRefundable) {
@@ -124,6 +129,9 @@ func (e *Engine) repeat(ctx context.Context, kind Kind, key TerminalKey, hash st
 	if err != nil {
 		return nil, fmt.Errorf("%w: load repeated %s: %v", ErrSystem, kind, err)
 	}
+	if a.RequestHash == reversedPlaceholder {
+		return a, nil // reversed before it arrived: answered, never charged
+	}
 	if a.RequestHash != hash {
 		return nil, ErrKeyMismatch
 	}
@@ -133,6 +141,10 @@ func (e *Engine) repeat(ctx context.Context, kind Kind, key TerminalKey, hash st
 		case <-ctx.Done():
 			return l.snapshot(), nil
 		}
+	}
+	if !a.State.Final() {
+		// Read again: the first request may have finished (and released the
+		// attempt) between the read above and the look at the live set.
 		if a, err = e.cfg.Store.Attempt(ctx, a.ID); err != nil {
 			return nil, fmt.Errorf("%w: reload repeated %s: %v", ErrSystem, kind, err)
 		}
@@ -141,7 +153,7 @@ func (e *Engine) repeat(ctx context.Context, kind Kind, key TerminalKey, hash st
 }
 
 func (e *Engine) pay(ctx context.Context, adapter Adapter, l *live, req PurchaseRequest, m *Merchant) (*schemev1.PayResponse, error) {
-	a := l.a // ID and amounts never change once created
+	a := l.snapshot()
 	callCtx, cancel := context.WithTimeout(ctx, e.cfg.PayTimeout)
 	defer cancel()
 	start := e.now()

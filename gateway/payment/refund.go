@@ -150,7 +150,8 @@ func (e *Engine) stepRefund(ctx context.Context, adapter Adapter, l *live) error
 		return err
 	}
 	if done {
-		e.cfg.Observer.Resolved(l.a.Scheme, l.a.State)
+		a := l.snapshot()
+		e.cfg.Observer.Resolved(a.Scheme, a.State)
 		return nil
 	}
 	return e.retryLater(ctx, l, "refund still unknown")

@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
@@ -44,6 +45,14 @@ func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
 		if !ok {
 			continue // a request or another resolver step has it
 		}
+		// The list may be stale: its owner may have finished the attempt
+		// between the read and the claim.
+		if fresh, err := e.cfg.Store.Attempt(ctx, a.ID); err != nil || fresh.State.Final() || fresh.NextActionAt.After(e.now()) {
+			e.live.release(l)
+			continue
+		} else {
+			l.replace(fresh)
+		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -56,7 +65,8 @@ func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
 			defer func() { <-sem }()
 			defer e.live.release(l)
 			if err := e.step(ctx, l); err != nil && ctx.Err() == nil {
-				e.log.Error("resolver: step failed; will retry", "attempt", l.a.ID, "state", l.a.State, "err", err)
+				a := l.snapshot()
+				e.log.Error("resolver: step failed; will retry", "attempt", a.ID, "state", a.State, "err", err)
 			}
 		}()
 	}
@@ -94,6 +104,21 @@ func (e *Engine) step(ctx context.Context, l *live) error {
 
 func (e *Engine) stepCancel(ctx context.Context, adapter Adapter, l *live) error {
 	a := l.snapshot()
+	refunded, err := e.cfg.Store.RefundedMinor(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if refunded > 0 {
+		// A partly refunded payment cannot be cancelled; return the rest.
+		_, err := e.transition(ctx, l, []State{StateCancelPending}, "cancel_skipped", "partly refunded; refunding the rest", func(a *Attempt) {
+			a.State = StateRefundPending
+			a.NextActionAt = e.now()
+		})
+		if err != nil {
+			return err
+		}
+		return e.stepCancelRefund(ctx, adapter, l)
+	}
 	start := e.now()
 	resp, err := adapter.Cancel(ctx, &schemev1.CancelRequest{IdempotencyKey: a.ID})
 	o, reason := classify(resp.GetResult(), err)
@@ -118,23 +143,42 @@ func (e *Engine) stepCancel(ctx context.Context, adapter Adapter, l *live) error
 	return e.retryLater(ctx, l, "cancel "+o.String()+" "+string(reason)+errSuffix(err))
 }
 
-// stepCancelRefund returns a payment in full when it could not be cancelled.
+// stepCancelRefund returns what remains of a payment that could not be
+// cancelled. It refunds only a payment the scheme says is paid: a refund of
+// one still in process is refused for good under its key, and one that
+// failed holds nothing to return.
 func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live) error {
 	a := l.snapshot()
+	inq, err := e.inquire(ctx, adapter, a)
+	switch o, reason := classify(inq.GetResult(), err); {
+	case o == outcomeUnknown:
+		return e.retryLater(ctx, l, "refund waits: payment still unknown"+errSuffix(err))
+	case o == outcomeFailure && reason == ReasonNotFound && e.now().Sub(a.CreatedAt) < e.cfg.NotFoundGrace:
+		return e.retryLater(ctx, l, "refund waits: scheme has no such payment yet")
+	case o == outcomeFailure:
+		return e.finish(ctx, l, StateRefundPending, StateCancelled, "refund_skipped", "scheme holds no paid payment ("+string(reason)+"); nothing to return")
+	}
+	refunded, err := e.cfg.Store.RefundedMinor(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	rest := a.Amount.Minor - refunded
+	if rest <= 0 {
+		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "already refunded in full")
+	}
 	start := e.now()
+	// The key names the amount, so that a different rest (a terminal refund
+	// approved meanwhile) is a new refund, not a mismatched repeat.
 	resp, err := adapter.Refund(ctx, &schemev1.RefundRequest{
-		RefundIdempotencyKey:  a.ID + "-cancel",
+		RefundIdempotencyKey:  a.ID + "-cancel-" + strconv.FormatInt(rest, 10),
 		PaymentIdempotencyKey: a.ID,
-		Amount:                &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: a.Amount.Minor},
+		Amount:                &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: rest},
 		Reason:                "cancel window closed",
 	})
 	o, reason := classify(resp.GetResult(), err)
 	e.cfg.Observer.Stage("adapter", a.Scheme, "refund", o.String(), e.now().Sub(start))
-	switch {
-	case o == outcomeSuccess:
-		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "refunded in full")
-	case o == outcomeFailure && (reason == ReasonNotFound || reason == reasonCancelled) && e.now().Sub(a.CreatedAt) >= e.cfg.NotFoundGrace:
-		return e.finish(ctx, l, StateRefundPending, StateCancelled, "refund_result", "scheme holds no paid payment; nothing to return")
+	if o == outcomeSuccess {
+		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "refunded "+strconv.FormatInt(rest, 10)+" minor units")
 	}
 	return e.retryLater(ctx, l, "refund "+o.String()+" "+string(reason)+errSuffix(err))
 }
@@ -146,8 +190,9 @@ func (e *Engine) finish(ctx context.Context, l *live, from, to State, typ, detai
 		a.Tries++
 	})
 	if ok {
-		e.cfg.Observer.Resolved(l.a.Scheme, to)
-		e.log.Info("attempt resolved", "attempt", l.a.ID, "scheme", l.a.Scheme, "state", to)
+		a := l.snapshot()
+		e.cfg.Observer.Resolved(a.Scheme, to)
+		e.log.Info("attempt resolved", "attempt", a.ID, "scheme", a.Scheme, "state", to)
 	}
 	return err
 }

@@ -60,13 +60,52 @@ func (e *Engine) Reverse(ctx context.Context, req ReversalRequest) (*Attempt, er
 	}
 	e.live.release(l)
 	if orig == nil {
-		e.log.Info("reversal of a purchase never seen; recorded", "terminal", req.Key.TerminalID, "stan", req.Original.STAN)
-		return rec, nil
+		if orig, err = e.holdReversedKey(ctx, req); err != nil {
+			return nil, err
+		}
+		if orig == nil {
+			e.log.Info("reversal of a purchase never seen; recorded", "terminal", req.Key.TerminalID, "stan", req.Original.STAN)
+			return rec, nil
+		}
 	}
 	if err := e.cancelForReversal(ctx, orig); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSystem, err)
 	}
 	return rec, nil
+}
+
+// reversedPlaceholder marks a purchase journaled only to hold the terminal
+// key of a reversal that came first.
+const reversedPlaceholder = "reversed-before-seen"
+
+// holdReversedKey journals a cancelled placeholder purchase under the key of
+// a purchase reversed before the gateway saw it, so that the purchase, if it
+// arrives late, is answered as reversed instead of charged. If the purchase
+// got in first after all, it returns that purchase for cancelling.
+func (e *Engine) holdReversedKey(ctx context.Context, req ReversalRequest) (*Attempt, error) {
+	p := &Attempt{
+		ID:          newID(),
+		Kind:        KindPurchase,
+		Key:         req.Original,
+		MerchantID:  req.MerchantID,
+		RequestHash: reversedPlaceholder,
+		Amount:      req.Amount,
+		State:       StateCancelled,
+		Reason:      ReasonReversed,
+	}
+	l, err := e.create(ctx, p)
+	if errors.Is(err, ErrDuplicate) {
+		orig, err := e.cfg.Store.AttemptByKey(ctx, KindPurchase, req.Original)
+		if err != nil {
+			return nil, fmt.Errorf("%w: load reversed purchase: %v", ErrSystem, err)
+		}
+		return orig, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.live.release(l)
+	return nil, nil
 }
 
 // cancelForReversal decides, durably, to cancel a purchase. If a request or
@@ -85,6 +124,12 @@ func (e *Engine) cancelForReversal(ctx context.Context, orig *Attempt) error {
 	}
 	if owned {
 		defer e.live.release(l)
+		// orig was read before the claim; its owner may have moved it since.
+		fresh, err := e.cfg.Store.Attempt(ctx, orig.ID)
+		if err != nil {
+			return fmt.Errorf("reload reversed purchase: %w", err)
+		}
+		l.replace(fresh)
 	}
 	_, err := e.transition(ctx, l, []State{StatePending, StateUnknown, StateApproved}, "reversal", "reversed by the terminal; cancelling", func(a *Attempt) {
 		a.State = StateCancelPending
