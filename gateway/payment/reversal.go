@@ -153,7 +153,11 @@ func (e *Engine) Status(ctx context.Context, merchantID, terminalID, rrn string)
 		return nil, fmt.Errorf("%w: load purchase: %v", ErrSystem, err)
 	}
 	if l := e.live.get(a.ID); l != nil {
-		return l.snapshot(), nil
+		// The live copy gets the store's RRN and times just after the
+		// store has them; until then the stored record is as fresh.
+		if s := l.snapshot(); s.RRN != "" {
+			return s, nil
+		}
 	}
 	return a, nil
 }
