@@ -185,6 +185,16 @@ func (n *Node) teardown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	if n.engine != nil {
+		// Requests the terminal listener gave up on are stopped where they
+		// stand (journaled, resolved at the next start) before the adapters
+		// and the store they use are closed.
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := n.engine.Close(cctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+	}
 	if n.stopEngine != nil {
 		n.stopEngine()
 		<-n.engineDone

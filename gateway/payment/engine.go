@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -114,7 +115,14 @@ type Engine struct {
 	live liveSet
 	kick chan struct{}
 
-	wg sync.WaitGroup // background scheme calls started by foreground work
+	wg sync.WaitGroup // resolver steps in flight
+
+	// base is the parent of every request's context: detached from the
+	// terminal (a payment is driven to its end if the terminal goes away)
+	// but cancelled by Close. active counts the requests being worked on.
+	base   context.Context
+	stop   context.CancelFunc
+	active sync.WaitGroup
 }
 
 // New checks cfg and returns an Engine.
@@ -155,12 +163,48 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
+	base, stop := context.WithCancel(context.Background())
 	return &Engine{
 		cfg:  cfg,
 		log:  cfg.Logger,
 		live: liveSet{m: make(map[string]*live)},
 		kick: make(chan struct{}, 1),
+		base: base,
+		stop: stop,
 	}, nil
+}
+
+// ErrStopped is returned for requests made after Close.
+var ErrStopped = fmt.Errorf("%w: gateway stopping", ErrUnavailable)
+
+// begin starts the work of one terminal request: a context that ends with
+// the budget or with Close, not with the caller's; end must be called when
+// the work is done.
+func (e *Engine) begin(start time.Time) (ctx context.Context, end func(), err error) {
+	e.active.Add(1)
+	if e.base.Err() != nil {
+		e.active.Done()
+		return nil, nil, ErrStopped
+	}
+	ctx, cancel := context.WithDeadline(e.base, start.Add(e.cfg.Budget))
+	return ctx, func() { cancel(); e.active.Done() }, nil
+}
+
+// Close stops the requests in flight where they stand and waits for them,
+// until ctx ends. Each leaves its attempt journaled and not final, to be
+// resolved by the next Run on the same store; the caller closes the store
+// and adapters only after Close returns. Requests made after Close fail with
+// ErrStopped. Run is stopped by its own context.
+func (e *Engine) Close(ctx context.Context) error {
+	e.stop()
+	done := make(chan struct{})
+	go func() { e.active.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("payment: requests still in flight: %w", ctx.Err())
+	}
 }
 
 // Budget is the host time budget the engine answers within.

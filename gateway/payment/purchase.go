@@ -30,10 +30,12 @@ type PurchaseRequest struct {
 // engine's Err values when the request is refused before any scheme call.
 func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, error) {
 	start := e.now()
-	// The payment is driven to its end even if the terminal goes away, so
-	// the work is detached from the caller's cancellation but not its values.
-	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), start.Add(e.cfg.Budget))
-	defer cancel()
+	// The payment is driven to its end even if the terminal goes away.
+	ctx, end, err := e.begin(start)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 
 	m, err := e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
 	if err != nil {
@@ -175,7 +177,7 @@ func (e *Engine) resolveInBudget(ctx context.Context, adapter Adapter, l *live, 
 	if cause != nil {
 		detail = "no answer from scheme: " + errText(cause)
 	}
-	if _, err := e.transition(ctx, l, []State{StatePending}, "pay_unknown", detail, func(a *Attempt) {
+	if _, err := e.transition(context.WithoutCancel(ctx), l, []State{StatePending}, "pay_unknown", detail, func(a *Attempt) {
 		a.State = StateUnknown
 	}); err != nil {
 		return err

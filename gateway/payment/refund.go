@@ -23,8 +23,11 @@ type RefundRequest struct {
 // budget (the engine keeps re-sending it, under the same key, until it does).
 func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error) {
 	start := e.now()
-	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), start.Add(e.cfg.Budget))
-	defer cancel()
+	ctx, end, err := e.begin(start)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 
 	m, err := e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
 	if err != nil {

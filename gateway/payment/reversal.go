@@ -24,8 +24,11 @@ type ReversalRequest struct {
 // recorded and reported done. It returns ErrNotSupported when the original
 // is a refund, which no scheme can undo.
 func (e *Engine) Reverse(ctx context.Context, req ReversalRequest) (*Attempt, error) {
-	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), e.now().Add(e.cfg.Budget))
-	defer cancel()
+	ctx, end, err := e.begin(e.now())
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	if err := e.CheckTerminal(ctx, req.MerchantID, req.Key.TerminalID); err != nil {
 		return nil, err
 	}

@@ -500,7 +500,12 @@ func TestResponseMTI(t *testing.T) {
 			t.Errorf("ResponseMTI(%s) = %q, %v; want %s", req, got, ok, resp)
 		}
 	}
-	for _, notRequest := range []string{"0110", "0210", "0430", "0810", "0300", "0220", "", "020", "02000"} {
+	for req, resp := range map[string]string{"0300": "0310", "0301": "0310", "0220": "0230", "0520": "0530", "0600": "0610"} {
+		if got, ok := ResponseMTI(req); !ok || got != resp {
+			t.Errorf("ResponseMTI(%s) = %q, %v; want %s by the ISO rule", req, got, ok, resp)
+		}
+	}
+	for _, notRequest := range []string{"0110", "0210", "0430", "0810", "0310", "0230", "1200", "0000", "0206", "02a0", "", "020", "02000"} {
 		if got, ok := ResponseMTI(notRequest); ok {
 			t.Errorf("ResponseMTI(%q) = %q, true", notRequest, got)
 		}

@@ -64,11 +64,20 @@ var responseMTIs = map[string]string{
 }
 
 // ResponseMTI returns the MTI that answers requestMTI, and false when
-// requestMTI is not a request this interface answers (a response, an MTI of
-// no message in the spec, or garbage).
+// requestMTI is not a request or advice (a response, or garbage). The
+// interface's own MTIs come from its table; any other ISO 8583:1987 request
+// or advice (version 0, function 0 or 2, e.g. 0300) is answered by the ISO
+// rule, function + 1 and origin 0 (0300 → 0310), so that the host can tell
+// the terminal RC 12 rather than leave it waiting.
 func ResponseMTI(requestMTI string) (string, bool) {
-	mti, ok := responseMTIs[requestMTI]
-	return mti, ok
+	if mti, ok := responseMTIs[requestMTI]; ok {
+		return mti, true
+	}
+	m := requestMTI
+	if len(m) != 4 || m[0] != '0' || m[1] < '1' || m[1] > '9' || (m[2] != '0' && m[2] != '2') || m[3] < '0' || m[3] > '5' {
+		return "", false
+	}
+	return string([]byte{'0', m[1], m[2] + 1, '0'}), true
 }
 
 // charset is the set of characters a data element may hold. It also decides

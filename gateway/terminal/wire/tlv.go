@@ -34,9 +34,8 @@ const (
 )
 
 // MaxWalletCodeLength is the longest wallet code (tag 01) of the spec. The
-// TLV codec does not enforce it, as an overlong code is a wallet code no
-// scheme claims (RCInvalidWalletCode) rather than a format error; the host
-// checks it.
+// TLV codec does not enforce it; the host answers a longer one RC 30, as a
+// tag over the spec's length is a malformed field.
 const MaxWalletCodeLength = 512
 
 // tagMax is the largest tag two digits can write.
