@@ -31,6 +31,11 @@ type ClientConfig struct {
 	// DialOptions replace the default (plain-text transport). Set them for
 	// TLS.
 	DialOptions []grpc.DialOption
+	// Breaker configures the circuit breaker that answers fast while the
+	// adapter is unreachable.
+	Breaker BreakerConfig
+	// Now is the breaker's clock; default time.Now.
+	Now func() time.Time
 }
 
 // Client calls one scheme adapter over one reused gRPC connection. It is safe
@@ -42,6 +47,7 @@ type Client struct {
 	conn        *grpc.ClientConn
 	api         schemev1.SchemeAdapterClient
 	health      healthpb.HealthClient
+	breaker     *breaker
 
 	mu   sync.Mutex // guards caps
 	caps *schemev1.Capabilities
@@ -75,6 +81,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		conn:        conn,
 		api:         schemev1.NewSchemeAdapterClient(conn),
 		health:      healthpb.NewHealthClient(conn),
+		breaker:     newBreaker(cfg.Scheme, cfg.Breaker, cfg.Now),
 	}, nil
 }
 
@@ -127,32 +134,43 @@ func (c *Client) Healthy(ctx context.Context) error {
 	return nil
 }
 
-// Pay sends a payment. An error means the outcome is unknown.
-func (c *Client) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+// CircuitOpen reports whether calls are being refused because the adapter
+// stopped answering.
+func (c *Client) CircuitOpen() bool { return c.breaker.open() }
+
+// call runs one money-moving or inquiry call through the circuit breaker,
+// with the per-call deadline.
+func call[Resp any](ctx context.Context, c *Client, f func(context.Context) (Resp, error)) (Resp, error) {
+	if err := c.breaker.allow(ctx, c.Healthy); err != nil {
+		var zero Resp
+		return zero, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
-	return c.api.Pay(ctx, req)
+	resp, err := f(cctx)
+	c.breaker.record(ctx, err)
+	return resp, err
+}
+
+// Pay sends a payment. An error means the outcome is unknown, unless it
+// wraps ErrCircuitOpen: then the call was never sent.
+func (c *Client) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
+	return call(ctx, c, func(ctx context.Context) (*schemev1.PayResponse, error) { return c.api.Pay(ctx, req) })
 }
 
 // Inquire asks for the state of an earlier Pay.
 func (c *Client) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*schemev1.InquireResponse, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
-	defer cancel()
-	return c.api.Inquire(ctx, req)
+	return call(ctx, c, func(ctx context.Context) (*schemev1.InquireResponse, error) { return c.api.Inquire(ctx, req) })
 }
 
 // Cancel voids an earlier Pay.
 func (c *Client) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*schemev1.CancelResponse, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
-	defer cancel()
-	return c.api.Cancel(ctx, req)
+	return call(ctx, c, func(ctx context.Context) (*schemev1.CancelResponse, error) { return c.api.Cancel(ctx, req) })
 }
 
 // Refund returns all or part of a paid payment.
 func (c *Client) Refund(ctx context.Context, req *schemev1.RefundRequest) (*schemev1.RefundResponse, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
-	defer cancel()
-	return c.api.Refund(ctx, req)
+	return call(ctx, c, func(ctx context.Context) (*schemev1.RefundResponse, error) { return c.api.Refund(ctx, req) })
 }
 
 // Close closes the connection.

@@ -24,13 +24,22 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	var flagged errFlagged
+	switch {
+	case errors.As(err, &flagged):
+		fmt.Fprintln(os.Stderr, "meridiand:", err)
+		os.Exit(3)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "meridiand:", err)
 		os.Exit(1)
 	}
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "review" {
+		return review(args[1:], os.Stdout)
+	}
 	fs := flag.NewFlagSet("meridiand", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: meridiand [flags]
@@ -40,6 +49,9 @@ and its scheme adapters. Without --config it runs the embedded demo (the
 Alipay+ adapter against its built-in wallet simulator, merchant
 MERIDIANDEMO001, terminal DEMO0001). Stop it with Ctrl-C (SIGINT) or SIGTERM;
 requests in flight are answered first.
+
+Commands:
+  meridiand review   list the payments flagged for manual review (--help)
 
 Flags (they override the file):
 `)

@@ -66,6 +66,7 @@ type Payment struct {
 	ResolveInterval time.Duration `yaml:"resolve_interval"`
 	RetryMax        time.Duration `yaml:"retry_max"`
 	NotFoundGrace   time.Duration `yaml:"not_found_grace"`
+	GiveUpAge       time.Duration `yaml:"give_up_age"`
 }
 
 // Adapter declares a scheme adapter: built in (served by this process over
@@ -77,6 +78,11 @@ type Adapter struct {
 	// Address of an adapter running as its own process (host:port).
 	Address     string        `yaml:"address"`
 	CallTimeout time.Duration `yaml:"call_timeout"`
+	// BreakerFailures calls in a row left unanswered open the adapter's
+	// circuit; for BreakerOpenFor requests are answered 91 at once, then a
+	// health probe decides. Defaults 5 and 5s.
+	BreakerFailures int           `yaml:"breaker_failures"`
+	BreakerOpenFor  time.Duration `yaml:"breaker_open_for"`
 	// Simulator (built-in adapters only) runs the wallet's simulator in the
 	// node and points the adapter at it, with keys made at start.
 	Simulator bool `yaml:"simulator"`

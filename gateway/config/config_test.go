@@ -57,6 +57,9 @@ func TestTheDocumentedExampleParses(t *testing.T) {
 	if len(cfg.Merchants) != 1 || len(cfg.Merchants[0].Terminals) != 2 || cfg.Merchants[0].MaxAmount != 500000 {
 		t.Errorf("example merchants = %+v", cfg.Merchants)
 	}
+	if cfg.Adapters[0].BreakerFailures != 5 || cfg.Payment.GiveUpAge != 72*time.Hour {
+		t.Errorf("example breaker and give-up settings = %+v %+v", cfg.Adapters[0], cfg.Payment)
+	}
 	if cfg.Payment.PayTimeout != 10*time.Second || cfg.Terminal.MaxInFlight != 64 {
 		t.Errorf("example settings = %+v %+v", cfg.Payment, cfg.Terminal)
 	}

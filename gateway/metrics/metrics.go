@@ -29,6 +29,7 @@ type Metrics struct {
 	Rejected    *prometheus.CounterVec // reason: frame, limit, decode, panic
 	Stages      *prometheus.HistogramVec
 	Resolved    *prometheus.CounterVec
+	Flagged     *prometheus.CounterVec
 }
 
 // New creates the collectors and registers them, with Go and process ones.
@@ -66,8 +67,12 @@ func New() *Metrics {
 			Name: "meridian_attempts_resolved_total",
 			Help: "Attempts driven to a final state by the background resolver, by scheme and state.",
 		}, []string{"scheme", "state"}),
+		Flagged: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "meridian_attempts_flagged_total",
+			Help: "Attempts not final after the give-up age, flagged for manual review, by scheme and the state they were left in.",
+		}, []string{"scheme", "state"}),
 	}
-	m.Registry.MustRegister(m.Requests, m.Latency, m.InFlight, m.Connections, m.Rejected, m.Stages, m.Resolved,
+	m.Registry.MustRegister(m.Requests, m.Latency, m.InFlight, m.Connections, m.Rejected, m.Stages, m.Resolved, m.Flagged,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -91,6 +96,23 @@ func (o observer) Stage(stage, scheme, op, outcome string, d time.Duration) {
 	o.m.Stage(stage, scheme, op, outcome, d)
 }
 func (o observer) Resolved(scheme string, state payment.State) { o.m.ResolvedTo(scheme, state) }
+func (o observer) Flagged(scheme string, state payment.State) {
+	o.m.Flagged.WithLabelValues(scheme, string(state)).Inc()
+}
+
+// WatchCircuit exports whether an adapter's circuit is open (1) or closed.
+func (m *Metrics) WatchCircuit(scheme string, open func() bool) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "meridian_adapter_circuit_open",
+		Help:        "1 while the adapter's circuit breaker refuses calls because the adapter stopped answering.",
+		ConstLabels: prometheus.Labels{"scheme": scheme},
+	}, func() float64 {
+		if open() {
+			return 1
+		}
+		return 0
+	}))
+}
 
 // Check is a readiness check: nil when ready.
 type Check func(ctx context.Context) error

@@ -67,7 +67,10 @@ func (n *Node) startAdapters(ctx context.Context) error {
 			n.builtins = append(n.builtins, b)
 			target = addr
 		}
-		c, err := schemes.NewClient(schemes.ClientConfig{Scheme: a.Scheme, Target: target, CallTimeout: a.CallTimeout})
+		c, err := schemes.NewClient(schemes.ClientConfig{
+			Scheme: a.Scheme, Target: target, CallTimeout: a.CallTimeout,
+			Breaker: schemes.BreakerConfig{Failures: a.BreakerFailures, OpenFor: a.BreakerOpenFor},
+		})
 		if err != nil {
 			return fmt.Errorf("node: %w", err)
 		}
@@ -75,6 +78,7 @@ func (n *Node) startAdapters(ctx context.Context) error {
 			c.Close()
 			return fmt.Errorf("node: %w", err)
 		}
+		n.metrics.WatchCircuit(a.Scheme, c.CircuitOpen)
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err = c.Capabilities(cctx)
 		cancel()

@@ -99,6 +99,7 @@ func (n *Node) startEngine(router *schemes.Router) error {
 		ResolveInterval: p.ResolveInterval,
 		RetryMax:        p.RetryMax,
 		NotFoundGrace:   p.NotFoundGrace,
+		GiveUpAge:       p.GiveUpAge,
 		Logger:          n.log,
 		Observer:        n.metrics.Observer(),
 	})

@@ -129,8 +129,12 @@ type Attempt struct {
 	// NextActionAt is when the resolver next looks at it.
 	Tries        int
 	NextActionAt time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// FlaggedAt is when the resolver gave up on a non-final attempt (it
+	// stayed unresolved past the give-up age) and flagged it for manual
+	// review; zero otherwise. A flagged attempt is no longer retried.
+	FlaggedAt time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Event is one entry of an attempt's journal: what happened, and when.

@@ -57,6 +57,8 @@ type Observer interface {
 	Stage(stage, scheme, op, outcome string, d time.Duration)
 	// Resolved counts background resolutions by the final state reached.
 	Resolved(scheme string, state State)
+	// Flagged counts attempts given up on and flagged for manual review.
+	Flagged(scheme string, state State)
 }
 
 // Defaults of Config's zero values.
@@ -68,6 +70,7 @@ const (
 	DefaultRetryMax           = time.Minute
 	DefaultResolveConcurrency = 8
 	DefaultNotFoundGrace      = time.Minute
+	DefaultGiveUpAge          = 72 * time.Hour
 )
 
 // Config configures an Engine. Store, Adapters and Router are required; every
@@ -98,6 +101,12 @@ type Config struct {
 	// after the attempt was created, since a delayed Pay may still arrive;
 	// after it, "not found" means nothing was charged. Default 1 min.
 	NotFoundGrace time.Duration
+	// GiveUpAge bounds how long the resolver keeps trying to drive an
+	// attempt to a final state; past it the attempt is flagged for manual
+	// review (logged, counted, listed by `meridiand review`) and no longer
+	// retried. Default 72 h, long enough to outlast a scheme's weekend
+	// outage.
+	GiveUpAge time.Duration
 
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
@@ -153,6 +162,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.NotFoundGrace <= 0 {
 		cfg.NotFoundGrace = DefaultNotFoundGrace
+	}
+	if cfg.GiveUpAge <= 0 {
+		cfg.GiveUpAge = DefaultGiveUpAge
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -265,3 +277,12 @@ type nopObserver struct{}
 
 func (nopObserver) Stage(string, string, string, string, time.Duration) {}
 func (nopObserver) Resolved(string, State)                              {}
+func (nopObserver) Flagged(string, State)                               {}
+
+// notSent reports whether err says the call never left the gateway (an
+// adapter's circuit breaker refused it), so nothing can have happened at
+// the scheme. Adapters mark such errors with a NotSent() bool method.
+func notSent(err error) bool {
+	var ns interface{ NotSent() bool }
+	return errors.As(err, &ns) && ns.NotSent()
+}

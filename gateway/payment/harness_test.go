@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/gateway/store"
@@ -88,6 +90,8 @@ type harnessOptions struct {
 	MaxLedgerEntries int
 	// NoEngine leaves Engine nil: the test builds its own with NewEngine.
 	NoEngine bool
+	// GiveUpAge is the engine's give-up age; default the engine's.
+	GiveUpAge time.Duration
 }
 
 // harness is the payment engine wired to real parts: a SQLite store in a
@@ -238,6 +242,7 @@ func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 		ResolveInterval: 50 * time.Millisecond,
 		RetryMax:        250 * time.Millisecond,
 		NotFoundGrace:   500 * time.Millisecond,
+		GiveUpAge:       h.opts.GiveUpAge,
 		Logger:          slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -270,6 +275,9 @@ func (h *harness) StartAdapter(tb testing.TB) {
 	h.adapterAddr = ln.Addr().String()
 	server := grpc.NewServer()
 	schemev1.RegisterSchemeAdapterServer(server, h.adapter)
+	// The circuit breaker probes an unreachable adapter's health service
+	// before it lets calls through again.
+	healthpb.RegisterHealthServer(server, health.NewServer())
 	h.mu.Lock()
 	h.server = server
 	h.mu.Unlock()

@@ -79,10 +79,14 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 
 	resp, err := e.pay(ctx, adapter, l, req, m)
 	o, reason := classify(resp.GetResult(), err)
-	switch o {
-	case outcomeSuccess:
+	switch {
+	case notSent(err):
+		// Refused before it left (the adapter's circuit is open): nothing
+		// can be charged, so the answer is a plain 91 with nothing to undo.
+		err = e.decline(ctx, l, ReasonUnavailable, "", "pay_not_sent")
+	case o == outcomeSuccess:
 		err = e.approve(ctx, l, resp.GetSchemeTransactionId(), resp.GetWalletBrand(), resp.GetWalletAmount(), "pay_result")
-	case outcomeFailure:
+	case o == outcomeFailure:
 		err = e.decline(ctx, l, reason, resp.GetResult().GetSchemeCode(), "pay_result")
 	default:
 		err = e.resolveInBudget(ctx, adapter, l, req, m, err)
@@ -187,6 +191,9 @@ func (e *Engine) resolveInBudget(ctx context.Context, adapter Adapter, l *live, 
 		wait = min(2*wait, e.cfg.InquiryIntervalMax)
 		resp, err := e.inquire(ctx, adapter, l.snapshot())
 		o, reason := classify(resp.GetResult(), err)
+		if notSent(err) {
+			break // the adapter is unreachable: waiting out the budget learns nothing
+		}
 		switch {
 		case o == outcomeSuccess:
 			return e.approve(ctx, l, resp.GetSchemeTransactionId(), resp.GetWalletBrand(), resp.GetWalletAmount(), "inquire_result")

@@ -78,8 +78,8 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 	defer e.live.release(l)
 
 	wait := e.cfg.InquiryInterval
-	for {
-		done, err := e.sendRefund(ctx, adapter, l)
+	for first := true; ; first = false {
+		done, err := e.sendRefund(ctx, adapter, l, first)
 		if done || err != nil {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrSystem, err)
@@ -104,8 +104,10 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 }
 
 // sendRefund sends (or re-sends, under the same key) a refund attempt and
-// journals a final answer. It reports whether the attempt is final.
-func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live) (bool, error) {
+// journals a final answer. It reports whether the attempt is final. On the
+// first send of a request, a call refused before it left (circuit open)
+// declines the refund: it is known that nothing was returned.
+func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live, first bool) (bool, error) {
 	a := l.snapshot()
 	orig, err := e.cfg.Store.Attempt(ctx, a.OriginalID)
 	if err != nil {
@@ -121,6 +123,13 @@ func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live) (bool
 	o, reason := classify(resp.GetResult(), err)
 	e.cfg.Observer.Stage("adapter", a.Scheme, "refund", o.String(), e.now().Sub(start))
 	from := []State{StatePending, StateUnknown}
+	if first && notSent(err) {
+		_, err := e.transition(context.WithoutCancel(ctx), l, from, "refund_not_sent", "scheme unavailable", func(a *Attempt) {
+			a.State = StateDeclined
+			a.Reason = ReasonUnavailable
+		})
+		return true, err
+	}
 	switch o {
 	case outcomeSuccess:
 		_, err := e.transition(context.WithoutCancel(ctx), l, from, "refund_result", "approved", func(a *Attempt) {
@@ -148,7 +157,7 @@ func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live) (bool
 
 // stepRefund is the resolver's step for a refund not yet confirmed.
 func (e *Engine) stepRefund(ctx context.Context, adapter Adapter, l *live) error {
-	done, err := e.sendRefund(ctx, adapter, l)
+	done, err := e.sendRefund(ctx, adapter, l, false)
 	if err != nil {
 		return err
 	}

@@ -72,9 +72,13 @@ func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
 	}
 }
 
-// step takes one attempt one step closer to a final state.
+// step takes one attempt one step closer to a final state, or flags it for
+// manual review once it is older than the give-up age.
 func (e *Engine) step(ctx context.Context, l *live) error {
 	a := l.snapshot()
+	if e.now().Sub(a.CreatedAt) > e.cfg.GiveUpAge {
+		return e.flag(ctx, l)
+	}
 	adapter, ok := e.cfg.Adapters.Adapter(a.Scheme)
 	if !ok {
 		return e.retryLater(ctx, l, "no adapter configured for "+a.Scheme)
@@ -181,6 +185,23 @@ func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live)
 		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "refunded "+strconv.FormatInt(rest, 10)+" minor units")
 	}
 	return e.retryLater(ctx, l, "refund "+o.String()+" "+string(reason)+errSuffix(err))
+}
+
+// flag gives up on an attempt: it stays in its state, journaled, listed for
+// manual review, and is no longer retried.
+func (e *Engine) flag(ctx context.Context, l *live) error {
+	a := l.snapshot()
+	ok, err := e.transition(ctx, l, []State{a.State}, "flagged_for_review",
+		"not final after the give-up age of "+e.cfg.GiveUpAge.String()+"; needs manual review", func(a *Attempt) {
+			a.FlaggedAt = e.now()
+		})
+	if ok {
+		e.cfg.Observer.Flagged(a.Scheme, a.State)
+		e.log.Error("attempt flagged for manual review: not final after the give-up age",
+			"attempt", a.ID, "scheme", a.Scheme, "state", a.State, "kind", a.Kind, "rrn", a.RRN,
+			"amount", a.Amount.Minor, "currency", a.Amount.Currency, "created", a.CreatedAt, "tries", a.Tries)
+	}
+	return err
 }
 
 // finish moves an attempt to a final state.

@@ -35,7 +35,10 @@ type Store interface {
 	CreateAttempt(ctx context.Context, a *Attempt) error
 
 	// UpdateAttempt stores a's new state and appends ev to its journal, in
-	// one transaction. It sets a.UpdatedAt.
+	// one transaction. It sets a.UpdatedAt. It writes State, Reason,
+	// SchemeCode, ApprovalCode, SchemeTxnID, WalletAmount, WalletBrand,
+	// Tries, NextActionAt and FlaggedAt; the other fields are fixed at
+	// creation.
 	UpdateAttempt(ctx context.Context, a *Attempt, ev Event) error
 
 	// AppendEvent appends an event that changes no state.
@@ -52,6 +55,10 @@ type Store interface {
 	// DueAttempts lists up to limit attempts that are not final and whose
 	// NextActionAt is at or before now, oldest NextActionAt first.
 	DueAttempts(ctx context.Context, now time.Time, limit int) ([]*Attempt, error)
+	// FlaggedAttempts lists up to limit attempts flagged for manual review
+	// (not final, FlaggedAt set), oldest flag first. DueAttempts never lists
+	// them.
+	FlaggedAttempts(ctx context.Context, limit int) ([]*Attempt, error)
 
 	Merchant(ctx context.Context, id string) (*Merchant, error)
 	Terminal(ctx context.Context, id string) (*Terminal, error)

@@ -28,8 +28,11 @@ const (
 			WHERE original_id = ?1 AND kind = 'refund' AND state = 'approved'), 0)`
 	queryEvents = `SELECT attempt_id, at, type, detail FROM events WHERE attempt_id = ? ORDER BY id`
 	queryDue    = `SELECT ` + attemptColumns + ` FROM attempts
-		WHERE state IN ` + dueStates + ` AND next_action_at <= ?
+		WHERE state IN ` + dueStates + ` AND next_action_at <= ? AND flagged_at = 0
 		ORDER BY next_action_at LIMIT ?`
+	queryFlagged = `SELECT ` + attemptColumns + ` FROM attempts
+		WHERE state IN ` + dueStates + ` AND flagged_at <> 0
+		ORDER BY flagged_at LIMIT ?`
 )
 
 // Attempt returns the attempt with ID id, or payment.ErrNotFound.
@@ -168,19 +171,48 @@ func (s *SQLite) DueAttempts(ctx context.Context, now time.Time, limit int) ([]*
 	return due, nil
 }
 
+// FlaggedAttempts lists up to limit attempts flagged for manual review, as
+// payment.Store documents.
+func (s *SQLite) FlaggedAttempts(ctx context.Context, limit int) ([]*payment.Attempt, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, fmt.Errorf("store: flagged attempts: %w", err)
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("store: flagged attempts: limit %d is not positive", limit)
+	}
+	rows, err := s.reads.flagged.QueryContext(ctx, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: flagged attempts: %w", err)
+	}
+	defer rows.Close()
+	var flagged []*payment.Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: flagged attempts: %w", err)
+		}
+		flagged = append(flagged, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: flagged attempts: %w", err)
+	}
+	return flagged, nil
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAttempt(row scanner) (*payment.Attempt, error) {
 	var a payment.Attempt
-	var nextActionAt, createdAt, updatedAt int64
+	var nextActionAt, createdAt, updatedAt, flaggedAt int64
 	err := row.Scan(&a.ID, (*string)(&a.Kind), &a.RRN, &a.Key.TerminalID, &a.Key.STAN,
 		&a.Key.TransmissionTime, &a.MerchantID, &a.Scheme, &a.CodeMasked, &a.RequestHash,
 		&a.Amount.Minor, &a.Amount.Currency, (*string)(&a.State), (*string)(&a.Reason),
 		&a.SchemeCode, &a.ApprovalCode, &a.SchemeTxnID, &a.WalletAmount.Minor,
-		&a.WalletAmount.Currency, &a.WalletBrand, &a.OriginalID, &a.OriginalRRN, &a.Tries, &nextActionAt, &createdAt, &updatedAt)
+		&a.WalletAmount.Currency, &a.WalletBrand, &a.OriginalID, &a.OriginalRRN, &a.Tries, &nextActionAt, &createdAt, &updatedAt, &flaggedAt)
 	if err != nil {
 		return nil, err
 	}
 	a.NextActionAt, a.CreatedAt, a.UpdatedAt = decodeTime(nextActionAt), decodeTime(createdAt), decodeTime(updatedAt)
+	a.FlaggedAt = decodeTime(flaggedAt)
 	return &a, nil
 }

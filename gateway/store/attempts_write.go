@@ -17,12 +17,12 @@ import (
 const attemptColumns = `id, kind, rrn, terminal_id, stan, transmission_time, merchant_id, scheme,
 	code_masked, request_hash, amount_minor, amount_currency, state, reason, scheme_code,
 	approval_code, scheme_txn_id, wallet_amount_minor, wallet_amount_currency, wallet_brand,
-	original_id, original_rrn, tries, next_action_at, created_at, updated_at`
+	original_id, original_rrn, tries, next_action_at, created_at, updated_at, flagged_at`
 
 const (
 	queryNextRRN       = `UPDATE rrn_sequence SET last = last + 1 WHERE id = 1 RETURNING last`
 	queryInsertAttempt = `INSERT INTO attempts (` + attemptColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	queryInsertEvent = `INSERT INTO events (attempt_id, at, type, detail) VALUES (?, ?, ?, ?)`
 	queryAttemptHead = `SELECT kind, state, amount_minor, amount_currency
 		FROM attempts WHERE id = ?`
@@ -36,7 +36,7 @@ const (
 	queryUpdateAttempt = `UPDATE attempts SET state = ?, reason = ?, scheme_code = ?,
 		approval_code = ?, scheme_txn_id = ?, wallet_amount_minor = ?, wallet_amount_currency = ?,
 		wallet_brand = ?, tries = ?, next_action_at = ?,
-		updated_at = ?
+		updated_at = ?, flagged_at = ?
 		WHERE id = ?`
 )
 
@@ -193,7 +193,8 @@ func updateAttempt(tx *writeTx, a *payment.Attempt, ev payment.Event) error {
 	a.UpdatedAt = tx.stamp()
 	_, err = tx.st.updateAttempt.ExecContext(tx.ctx,
 		string(a.State), string(a.Reason), a.SchemeCode, a.ApprovalCode, a.SchemeTxnID,
-		a.WalletAmount.Minor, a.WalletAmount.Currency, a.WalletBrand, a.Tries, encodeTime(a.NextActionAt), encodeTime(a.UpdatedAt), a.ID)
+		a.WalletAmount.Minor, a.WalletAmount.Currency, a.WalletBrand, a.Tries, encodeTime(a.NextActionAt), encodeTime(a.UpdatedAt),
+		encodeTime(a.FlaggedAt), a.ID)
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
@@ -242,7 +243,7 @@ func attemptArgs(a *payment.Attempt) []any {
 		string(a.State), string(a.Reason), a.SchemeCode, a.ApprovalCode, a.SchemeTxnID,
 		a.WalletAmount.Minor, a.WalletAmount.Currency, a.WalletBrand, a.OriginalID, a.OriginalRRN,
 		a.Tries, encodeTime(a.NextActionAt),
-		encodeTime(a.CreatedAt), encodeTime(a.UpdatedAt),
+		encodeTime(a.CreatedAt), encodeTime(a.UpdatedAt), encodeTime(a.FlaggedAt),
 	}
 }
 

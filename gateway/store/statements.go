@@ -82,6 +82,7 @@ func (w *writeStatements) close() { closeAll(w.list()) }
 type readStatements struct {
 	attemptByID, attemptByKey, attemptByRRN *sql.Stmt
 	attemptExists, refunded, events, due    *sql.Stmt
+	flagged                                 *sql.Stmt
 	merchant, terminal                      *sql.Stmt
 }
 
@@ -94,6 +95,7 @@ func (r *readStatements) list() []statement {
 		{&r.refunded, queryRefunded},
 		{&r.events, queryEvents},
 		{&r.due, queryDue},
+		{&r.flagged, queryFlagged},
 		{&r.merchant, queryMerchant},
 		{&r.terminal, queryTerminal},
 	}

@@ -55,6 +55,7 @@ func testRoundTrip(t *testing.T, s payment.Store) {
 	a.WalletAmount = payment.Money{Minor: 9650, Currency: "CNY"}
 	a.OriginalID, a.OriginalRRN = "", ""
 	a.Tries = 3
+	a.FlaggedAt = a.NextActionAt.Add(time.Hour)
 	r := *a // a purchase never names an original: check those fields on a reversal
 	r.ID, r.Kind, r.OriginalID, r.OriginalRRN = a.ID+"-rev", payment.KindReversal, a.ID, "000000000001"
 	r.Key.STAN = "999999"

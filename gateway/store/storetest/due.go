@@ -84,3 +84,44 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+func testFlagged(t *testing.T, s payment.Store) {
+	now := base.Add(time.Hour)
+	a := newPurchase("M1", 100)
+	a.State, a.NextActionAt = payment.StateCancelPending, now.Add(-time.Minute)
+	mustCreate(t, s, a)
+	older := newPurchase("M1", 200)
+	older.State, older.NextActionAt = payment.StateUnknown, now.Add(-time.Minute)
+	mustCreate(t, s, older)
+
+	older.FlaggedAt = now.Add(-2 * time.Minute)
+	mustMove(t, s, older, older.State, "flagged")
+	a.FlaggedAt = now
+	mustMove(t, s, a, a.State, "flagged")
+	due, err := s.DueAttempts(t.Context(), now, 100)
+	if err != nil {
+		t.Fatalf("DueAttempts: %v", err)
+	}
+	if len(due) != 0 {
+		t.Errorf("DueAttempts = %v, want none: flagged attempts are not retried", idsOf(due))
+	}
+	flagged, err := s.FlaggedAttempts(t.Context(), 100)
+	if err != nil {
+		t.Fatalf("FlaggedAttempts: %v", err)
+	}
+	if ids := idsOf(flagged); !equalStrings(ids, []string{older.ID, a.ID}) {
+		t.Errorf("FlaggedAttempts = %v, want %v (oldest flag first)", ids, []string{older.ID, a.ID})
+	}
+	// Resolved by hand (an operator's cancel confirmed), it leaves the list.
+	mustMove(t, s, a, payment.StateCancelled, "cancel_result")
+	flagged, err = s.FlaggedAttempts(t.Context(), 100)
+	if err != nil {
+		t.Fatalf("FlaggedAttempts: %v", err)
+	}
+	if ids := idsOf(flagged); !equalStrings(ids, []string{older.ID}) {
+		t.Errorf("FlaggedAttempts after one was resolved = %v, want %v", ids, []string{older.ID})
+	}
+	if _, err := s.FlaggedAttempts(t.Context(), 0); err == nil {
+		t.Error("FlaggedAttempts(limit 0) = nil error, want one")
+	}
+}

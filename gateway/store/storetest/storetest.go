@@ -51,6 +51,7 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"Concurrent refunds of one purchase never exceed it", testRefundConcurrent},
 		{"RefundedMinor sums the approved refunds only", testRefundedMinor},
 		{"DueAttempts lists the attempts not final that are due, oldest first, up to limit", testDue},
+		{"A flagged attempt leaves DueAttempts for FlaggedAttempts until it is final", testFlagged},
 		{"A merchant reads back as put and a second put replaces it keeping CreatedAt", testMerchant},
 		{"A terminal reads back as put and a second put replaces it keeping CreatedAt", testTerminal},
 		{"A merchant or terminal not stored is ErrNotFound", testMerchantNotFound},
@@ -125,6 +126,7 @@ func checkSameAttempt(t *testing.T, got, want *payment.Attempt) {
 		{"NextActionAt", &g.NextActionAt, &w.NextActionAt},
 		{"CreatedAt", &g.CreatedAt, &w.CreatedAt},
 		{"UpdatedAt", &g.UpdatedAt, &w.UpdatedAt},
+		{"FlaggedAt", &g.FlaggedAt, &w.FlaggedAt},
 	}
 	for _, tm := range times {
 		if !tm.g.Equal(*tm.w) {
