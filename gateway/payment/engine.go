@@ -108,8 +108,12 @@ type Config struct {
 	// outage.
 	GiveUpAge time.Duration
 
-	// Now returns the current time; default time.Now.
-	Now func() time.Time
+	// Clock tells the time and waits; default the real clock. A test
+	// injects a virtual one to run the engine's decisions without waiting.
+	Clock Clock
+	// NewID makes idempotency keys; default 32 random hex characters. A
+	// deterministic simulation injects a seeded source.
+	NewID func() string
 	// Logger receives the engine's logs; default slog.Default().
 	Logger *slog.Logger
 	// Observer receives timings; default none.
@@ -166,8 +170,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.GiveUpAge <= 0 {
 		cfg.GiveUpAge = DefaultGiveUpAge
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = newID
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -222,18 +229,20 @@ func (e *Engine) Close(ctx context.Context) error {
 // Budget is the host time budget the engine answers within.
 func (e *Engine) Budget() time.Duration { return e.cfg.Budget }
 
-func (e *Engine) now() time.Time { return e.cfg.Now().UTC() }
+func (e *Engine) now() time.Time { return e.cfg.Clock.Now().UTC() }
 
-// wake asks the resolver to look for due work now.
-func (e *Engine) wake() {
-	select {
-	case e.kick <- struct{}{}:
-	default:
-	}
+// Clock is the engine's source of time.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d, or until ctx ends; it reports whether d passed.
+	Sleep(ctx context.Context, d time.Duration) bool
 }
 
-// sleep waits d or until ctx ends; it reports whether the full d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -241,6 +250,28 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// pause waits d, but not past the end of ctx's budget as the engine's clock
+// tells it (which a virtual clock reaches without ctx's real timer firing).
+// It reports whether time is left in the budget.
+func (e *Engine) pause(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	if ok {
+		d = min(d, deadline.Sub(e.now()))
+	}
+	if d <= 0 || !e.cfg.Clock.Sleep(ctx, d) {
+		return false
+	}
+	return !ok || e.now().Before(deadline)
+}
+
+// wake asks the resolver to look for due work now.
+func (e *Engine) wake() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
 	}
 }
 

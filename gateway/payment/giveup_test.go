@@ -46,9 +46,7 @@ func TestUnreachableAdapterIsAnsweredAtOnceWithNothingToUndo(t *testing.T) {
 		}
 	})
 
-	t.Run("with the circuit open a refund is declined unavailable and holds nothing of the purchase", func(t *testing.T) {
-		// The purchase to refund was approved before; fake none: use the
-		// RRN of a cancelled one, which is refused before any call.
+	t.Run("a refund of a purchase that never went through is refused before any call", func(t *testing.T) {
 		_, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), first.RRN, 100))
 		if err == nil {
 			t.Fatal("refund of a purchase that is not approved was accepted")

@@ -57,7 +57,7 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 	}
 
 	a := &Attempt{
-		ID:           newID(),
+		ID:           e.cfg.NewID(),
 		Kind:         KindPurchase,
 		Key:          req.Key,
 		MerchantID:   m.ID,
@@ -187,7 +187,7 @@ func (e *Engine) resolveInBudget(ctx context.Context, adapter Adapter, l *live, 
 		return err
 	}
 	wait := e.cfg.InquiryInterval
-	for sleep(ctx, wait) {
+	for e.pause(ctx, wait) {
 		wait = min(2*wait, e.cfg.InquiryIntervalMax)
 		resp, err := e.inquire(ctx, adapter, l.snapshot())
 		o, reason := classify(resp.GetResult(), err)

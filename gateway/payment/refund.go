@@ -51,7 +51,7 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 		return nil, fmt.Errorf("%w: no adapter configured for %s", ErrUnavailable, orig.Scheme)
 	}
 	a := &Attempt{
-		ID:           newID(),
+		ID:           e.cfg.NewID(),
 		Kind:         KindRefund,
 		Key:          req.Key,
 		MerchantID:   m.ID,
@@ -86,7 +86,7 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 			}
 			return l.snapshot(), nil
 		}
-		if !sleep(ctx, wait) {
+		if !e.pause(ctx, wait) {
 			break
 		}
 		wait = min(2*wait, e.cfg.InquiryIntervalMax)

@@ -32,27 +32,22 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
+// ResolveDue takes every attempt due now one step closer to a final state,
+// one after the other, and returns how many it stepped. Run does the same
+// concurrently and on a timer; ResolveDue is for tools and for tests that
+// drive the engine on a virtual clock, step by step.
+func (e *Engine) ResolveDue(ctx context.Context) (int, error) {
+	n := 0
+	err := e.eachDue(ctx, func(l *live) {
+		n++
+		e.stepLogged(ctx, l)
+		e.live.release(l)
+	})
+	return n, err
+}
+
 func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
-	due, err := e.cfg.Store.DueAttempts(ctx, e.now(), resolveBatch)
-	if err != nil {
-		if ctx.Err() == nil {
-			e.log.Error("resolver: list due attempts", "err", err)
-		}
-		return
-	}
-	for _, a := range due {
-		l, ok := e.live.claim(a)
-		if !ok {
-			continue // a request or another resolver step has it
-		}
-		// The list may be stale: its owner may have finished the attempt
-		// between the read and the claim.
-		if fresh, err := e.cfg.Store.Attempt(ctx, a.ID); err != nil || fresh.State.Final() || fresh.NextActionAt.After(e.now()) {
-			e.live.release(l)
-			continue
-		} else {
-			l.replace(fresh)
-		}
+	err := e.eachDue(ctx, func(l *live) {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -64,11 +59,46 @@ func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
 			defer e.wg.Done()
 			defer func() { <-sem }()
 			defer e.live.release(l)
-			if err := e.step(ctx, l); err != nil && ctx.Err() == nil {
-				a := l.snapshot()
-				e.log.Error("resolver: step failed; will retry", "attempt", a.ID, "state", a.State, "err", err)
-			}
+			e.stepLogged(ctx, l)
 		}()
+	})
+	if err != nil && ctx.Err() == nil {
+		e.log.Error("resolver: list due attempts", "err", err)
+	}
+}
+
+// eachDue claims each attempt due now that no one else works on, and hands
+// it to work, which must release it.
+func (e *Engine) eachDue(ctx context.Context, work func(*live)) error {
+	due, err := e.cfg.Store.DueAttempts(ctx, e.now(), resolveBatch)
+	if err != nil {
+		return err
+	}
+	for _, a := range due {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		l, ok := e.live.claim(a)
+		if !ok {
+			continue // a request or another resolver step has it
+		}
+		// The list may be stale: its owner may have finished the attempt
+		// between the read and the claim.
+		fresh, err := e.cfg.Store.Attempt(ctx, a.ID)
+		if err != nil || fresh.State.Final() || !fresh.FlaggedAt.IsZero() || fresh.NextActionAt.After(e.now()) {
+			e.live.release(l)
+			continue
+		}
+		l.replace(fresh)
+		work(l)
+	}
+	return nil
+}
+
+func (e *Engine) stepLogged(ctx context.Context, l *live) {
+	if err := e.step(ctx, l); err != nil && ctx.Err() == nil {
+		a := l.snapshot()
+		e.log.Error("resolver: step failed; will retry", "attempt", a.ID, "state", a.State, "err", err)
 	}
 }
 

@@ -43,7 +43,7 @@ func (e *Engine) Reverse(ctx context.Context, req ReversalRequest) (*Attempt, er
 	}
 
 	rec := &Attempt{
-		ID:          newID(),
+		ID:          e.cfg.NewID(),
 		Kind:        KindReversal,
 		Key:         req.Key,
 		MerchantID:  req.MerchantID,
@@ -87,7 +87,7 @@ const reversedPlaceholder = "reversed-before-seen"
 // got in first after all, it returns that purchase for cancelling.
 func (e *Engine) holdReversedKey(ctx context.Context, req ReversalRequest) (*Attempt, error) {
 	p := &Attempt{
-		ID:          newID(),
+		ID:          e.cfg.NewID(),
 		Kind:        KindPurchase,
 		Key:         req.Original,
 		MerchantID:  req.MerchantID,
