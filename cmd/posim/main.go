@@ -1,6 +1,6 @@
 // Command posim is a POS terminal simulator for the Meridian terminal host
 // interface. It sends one request per run and prints the answer in plain
-// words.
+// words; posim load runs many terminals at once for load and crash tests.
 package main
 
 import (
@@ -35,6 +35,10 @@ Commands:
   refund     refund all or part of a purchase (0200)     --rrn RRN --amount 5.00
   reverse    reverse a purchase (0400; --advice for 0420); without flags the
              last purchase of this terminal, else --stan STAN --time MMDDhhmmss --amount A
+  load       many terminals at once, each with purchases in flight, a mix of
+             outcomes, reversal advices for the unanswered, a live progress line
+             and a summary (see posim load --help)
+               --terminals 8 --concurrency 4 --duration 60s --mix "00:88,51:2,92:1"
 
 Common flags (after the command):
   --addr host:port     gateway terminal address (default localhost:8583, or $POSIM_ADDR)
@@ -55,6 +59,7 @@ Examples:
   posim status --rrn 000000000001
   posim refund --rrn 000000000001 --amount 2.50
   posim reverse
+  posim load --terminals 8 --concurrency 4 --count 10000 --record load.jsonl
 `
 
 func main() {
@@ -70,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd := args[0]
+	if cmd == "load" {
+		return runLoad(args[1:], stdout, stderr)
+	}
 	o := &options{}
 	fs := o.flags(cmd, stderr)
 	if err := fs.Parse(args[1:]); err != nil {

@@ -1,0 +1,174 @@
+package load
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Progress is a live view of a run.
+type Progress struct {
+	Elapsed time.Duration
+	// Sent purchases, and what became of them so far: answered 00
+	// (Approved), 91 (Unavailable) or any other RC (Declined), or left
+	// without an answer (NoAnswer); InFlight are waiting for one.
+	Sent, Approved, Declined, Unavailable, NoAnswer, InFlight int64
+	// Connected is the number of terminals connected now; Reconnects
+	// counts connections made again after one broke.
+	Connected, Reconnects int64
+	// AdvicesOutstanding are reversal advices not yet acknowledged.
+	AdvicesOutstanding int64
+	// Draining: no purchase is left; the advices are being finished.
+	Draining bool
+}
+
+// Answered is the number of purchases answered so far.
+func (p Progress) Answered() int64 { return p.Approved + p.Declined + p.Unavailable }
+
+// Progress returns the run's counters now.
+func (r *Runner) Progress() Progress {
+	r.mu.Lock()
+	start, end := r.start, r.purchasesEnd
+	r.mu.Unlock()
+	c := &r.counts
+	p := Progress{
+		Sent:               c.sent.Load(),
+		Approved:           c.approved.Load(),
+		Declined:           c.declined.Load(),
+		Unavailable:        c.unavailable.Load(),
+		NoAnswer:           c.noAnswer.Load(),
+		InFlight:           c.inFlight.Load(),
+		Connected:          c.connected.Load(),
+		Reconnects:         c.reconnects.Load(),
+		AdvicesOutstanding: c.advicesOutstanding.Load(),
+		Draining:           !end.IsZero(),
+	}
+	if !start.IsZero() {
+		p.Elapsed = time.Since(start)
+	}
+	return p
+}
+
+// Summary is the result of a run.
+type Summary struct {
+	Addr        string
+	Terminals   int
+	Concurrency int
+	Mix         string
+	// LastSent is when the last purchase was sent, Elapsed when the last
+	// one ended (answered or given up), both from the start; Drain is the
+	// time spent on advices after that.
+	LastSent, Elapsed, Drain time.Duration
+	// Sent = Answered + NoAnswer; Answered = Approved + Declined +
+	// Unavailable (RC 91).
+	Sent, Answered, NoAnswer              int64
+	Approved, Declined, Unavailable       int64
+	ResponseCodes                         []ResponseCodeCount
+	Advices                               AdviceCounts
+	Connects, Reconnects, ConnectFailures int64
+	// SignOnRefused counts sign-ons answered other than 00; SignOnRC is
+	// the last such answer.
+	SignOnRefused int64
+	SignOnRC      string
+	// Latency of the answered purchases.
+	Latency Latency
+}
+
+// ResponseCodeCount is how many purchases were answered with RC.
+type ResponseCodeCount struct {
+	RC    string
+	Count int64
+}
+
+// AdviceCounts describes the store-and-forward of reversal advices. Every
+// purchase without an answer gets one: NoAnswer = Acknowledged + Refused +
+// Outstanding. Sent counts advices sent at least once, Tries every 0420
+// and 0421 sent.
+type AdviceCounts struct {
+	Sent, Acknowledged, Refused, Outstanding, Tries int64
+}
+
+// Latency summarizes the latencies of the answered purchases, from the
+// request's write to its answer's arrival.
+type Latency struct {
+	Count                    int64
+	P50, P90, P99, P999, Max time.Duration
+}
+
+// Throughput is the number of purchases answered per second of Elapsed.
+func (s *Summary) Throughput() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Answered) / s.Elapsed.Seconds()
+}
+
+// Check returns an error when the counts do not add up, which would be a
+// bug of the load generator, not of the host.
+func (s *Summary) Check() error {
+	switch {
+	case s.Sent != s.Answered+s.NoAnswer:
+		return fmt.Errorf("load: %d sent, but %d answered and %d without an answer", s.Sent, s.Answered, s.NoAnswer)
+	case s.Answered != s.Approved+s.Declined+s.Unavailable:
+		return fmt.Errorf("load: %d answered, but %d + %d + %d by class", s.Answered, s.Approved, s.Declined, s.Unavailable)
+	case s.NoAnswer != s.Advices.Acknowledged+s.Advices.Refused+s.Advices.Outstanding:
+		return fmt.Errorf("load: %d without an answer, but advices %d acknowledged, %d refused, %d outstanding", s.NoAnswer, s.Advices.Acknowledged, s.Advices.Refused, s.Advices.Outstanding)
+	}
+	return nil
+}
+
+func (r *Runner) summary() *Summary {
+	c := &r.counts
+	r.mu.Lock()
+	start, end := r.start, r.purchasesEnd
+	signOnRC := r.signOnRC
+	codes := make([]ResponseCodeCount, 0, len(r.otherRCs))
+	for rc, n := range r.otherRCs {
+		codes = append(codes, ResponseCodeCount{RC: rc, Count: n})
+	}
+	r.mu.Unlock()
+	for i := range c.rcs {
+		if n := c.rcs[i].Load(); n > 0 {
+			codes = append(codes, ResponseCodeCount{RC: fmt.Sprintf("%02d", i), Count: n})
+		}
+	}
+	sort.Slice(codes, func(i, j int) bool { return codes[i].RC < codes[j].RC })
+	h := r.latency.merged()
+	s := &Summary{
+		Addr:            r.cfg.Addr,
+		Terminals:       r.cfg.Terminals,
+		Concurrency:     r.cfg.Concurrency,
+		Mix:             r.cfg.Mix.String(),
+		LastSent:        time.Duration(r.lastSent.Load()),
+		Elapsed:         end.Sub(start),
+		Drain:           time.Since(end),
+		Sent:            c.sent.Load(),
+		Answered:        c.answered.Load(),
+		NoAnswer:        c.noAnswer.Load(),
+		Approved:        c.approved.Load(),
+		Declined:        c.declined.Load(),
+		Unavailable:     c.unavailable.Load(),
+		ResponseCodes:   codes,
+		Connects:        c.connects.Load(),
+		Reconnects:      c.reconnects.Load(),
+		ConnectFailures: c.connectFailures.Load(),
+		SignOnRefused:   c.signOnRefused.Load(),
+		SignOnRC:        signOnRC,
+		Advices: AdviceCounts{
+			Sent:         c.advicesSent.Load(),
+			Acknowledged: c.advicesAcknowledged.Load(),
+			Refused:      c.advicesRefused.Load(),
+			Outstanding:  c.advicesOutstanding.Load(),
+			Tries:        c.adviceTries.Load(),
+		},
+		Latency: Latency{
+			Count: int64(h.count),
+			P50:   h.quantile(0.50),
+			P90:   h.quantile(0.90),
+			P99:   h.quantile(0.99),
+			P999:  h.quantile(0.999),
+			Max:   time.Duration(h.maxMicro) * time.Microsecond,
+		},
+	}
+	return s
+}
