@@ -16,6 +16,14 @@
 //	srv.RegisterOnShutdown(s.Close) // releases responses held by the 93 rule
 //	go srv.Serve(listener)
 //
+// The ledger lives in memory unless Config.LedgerPath names a file: then
+// every change is appended to that file and synced before the response that
+// reports it is written, and a simulator started again on the file carries
+// on where the last one stopped, even if that one was killed (journal.go
+// describes the file). Stop a durable simulator with srv.Shutdown, then
+// s.CloseLedger(). Command walletsim serves the simulator as its own
+// process and checks ledger files offline (LoadLedger, Ledger.Check).
+//
 // Besides the four Alipay+ endpoints it serves GET /sim/ledger, the ledger
 // as JSON.
 package sim

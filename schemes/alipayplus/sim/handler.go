@@ -102,13 +102,17 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, alipayplus.Result{ResultStatus: alipayplus.ResultFailure, ResultCode: alipayplus.CodeParamIllegal, ResultMessage: problem})
 		return
 	}
-	d := s.ledger.pay(payCommand{
+	d, err := s.ledger.pay(payCommand{
 		requestID:  req.PaymentRequestID,
 		hash:       s.payHash(&req),
 		currency:   req.PaymentAmount.Currency,
 		minorUnits: units,
 		code:       req.PaymentMethod.PaymentMethodID,
 	}, s.cfg.SlowDelay)
+	if err != nil {
+		s.ledgerUnavailable(w, r, err)
+		return
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "sim pay", slog.String("paymentRequestId", req.PaymentRequestID),
 		slog.String("code", alipayplus.MaskCode(req.PaymentMethod.PaymentMethodID)), slog.String("resultCode", d.result.ResultCode))
 	switch {
@@ -121,7 +125,10 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "simulator shutting down", http.StatusServiceUnavailable)
 			return
 		}
-		d = s.ledger.settleSlow(req.PaymentRequestID)
+		if d, err = s.ledger.settleSlow(req.PaymentRequestID); err != nil {
+			s.ledgerUnavailable(w, r, err)
+			return
+		}
 	}
 	s.reply(w, r, http.StatusOK, payResponse(req.PaymentRequestID, d))
 }
@@ -169,7 +176,11 @@ func (s *Simulator) handleInquiry(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal))
 		return
 	}
-	p, ok := s.ledger.inquire(req.PaymentRequestID)
+	p, ok, err := s.ledger.inquire(req.PaymentRequestID)
+	if err != nil {
+		s.ledgerUnavailable(w, r, err)
+		return
+	}
 	if !ok {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeOrderNotExist))
 		return
@@ -201,7 +212,11 @@ func (s *Simulator) handleCancel(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal))
 		return
 	}
-	p, res := s.ledger.cancel(req.PaymentRequestID, s.cfg.CancelWindow)
+	p, res, err := s.ledger.cancel(req.PaymentRequestID, s.cfg.CancelWindow)
+	if err != nil {
+		s.ledgerUnavailable(w, r, err)
+		return
+	}
 	resp := &alipayplus.CancelPaymentResponse{Result: res, PaymentRequestID: req.PaymentRequestID, PaymentID: p.PaymentID}
 	if res.ResultStatus == alipayplus.ResultSuccess && !p.CancelledAt.IsZero() {
 		resp.CancelTime = p.CancelledAt.Format(time.RFC3339)
@@ -219,13 +234,17 @@ func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal))
 		return
 	}
-	rf := s.ledger.refund(refundCommand{
+	rf, err := s.ledger.refund(refundCommand{
 		refundRequestID:  req.RefundRequestID,
 		paymentRequestID: req.PaymentRequestID,
 		hash:             s.hashOf(req.PaymentRequestID, req.RefundAmount.Currency, req.RefundAmount.Value),
 		currency:         req.RefundAmount.Currency,
 		minorUnits:       units,
 	}, s.cfg.RefundWindow)
+	if err != nil {
+		s.ledgerUnavailable(w, r, err)
+		return
+	}
 	resp := &alipayplus.RefundResponse{Result: result(rf.ResultStatus, rf.ResultCode), RefundRequestID: req.RefundRequestID}
 	if rf.ResultStatus == alipayplus.ResultSuccess {
 		amount := alipayplus.NewAmount(rf.Currency, rf.MinorUnits)
@@ -233,6 +252,15 @@ func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 		resp.RefundTime = rf.CreatedAt.Format(time.RFC3339)
 	}
 	s.reply(w, r, http.StatusOK, resp)
+}
+
+// ledgerUnavailable answers a request whose ledger command could not be made
+// durable (the ledger file failed or is closed) with HTTP 503: the acquirer
+// must treat the outcome as unknown, which is the truth when a write failed
+// midway. The journal logs the failure itself once.
+func (s *Simulator) ledgerUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "sim: ledger unavailable", slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	http.Error(w, "simulator ledger unavailable", http.StatusServiceUnavailable)
 }
 
 // handleLedger serves the ledger as JSON. It is a test endpoint of the

@@ -88,13 +88,18 @@ type Snapshot struct {
 // concurrent use; one mutex serialises every change, which keeps each
 // command (pay, inquire, cancel, refund) atomic.
 //
-// Every change goes through putPayment or putRefund while the lock is held.
-// A durable ledger needs nothing more than to append the record there before
-// the lock is released, and to rebuild the maps from that file at start:
-// Payment and Refund are plain data with JSON tags for that purpose.
+// Every change goes through putPaymentLocked or putRefundLocked while the
+// lock is held. A durable ledger (Config.LedgerPath) notes there what the
+// command in progress changed and, before the lock is released, appends it
+// to its file as one record (commitLocked); the command's caller answers
+// only once that record is synced (journal.go). At start the file is
+// replayed into the maps.
 type Ledger struct {
 	now        func() time.Time
 	maxEntries int
+	// journal is the ledger file, nil for a ledger in memory. Set before the
+	// ledger is shared and never changed after.
+	journal *journal
 
 	mu           sync.Mutex
 	payments     map[string]*Payment // guarded by mu; by paymentRequestId
@@ -103,6 +108,11 @@ type Ledger struct {
 	refundOrder  []string            // guarded by mu; ids in creation order
 	slow         map[string]bool     // guarded by mu; processing payments with a SettleAt
 	sequence     int64               // guarded by mu; last id number handed out
+	// changedPayment and changedRefund are what the command in progress
+	// changed, to be recorded by commitLocked; guarded by mu, used only with
+	// a journal.
+	changedPayment *Payment
+	changedRefund  *Refund
 }
 
 // newLedger returns an empty ledger holding at most maxEntries payments and
@@ -115,6 +125,17 @@ func newLedger(maxEntries int, now func() time.Time) *Ledger {
 		refunds:    make(map[string]*Refund),
 		slow:       make(map[string]bool),
 	}
+}
+
+// attach makes j the ledger's journal, once its file is replayed into the
+// ledger, and settles the slow payments now due, durably.
+func (l *Ledger) attach(j *journal) error {
+	l.mu.Lock()
+	l.journal = j
+	l.settleDueLocked(l.now())
+	last := l.commitLocked(opSettle)
+	l.mu.Unlock()
+	return j.waitDurable(last)
 }
 
 // Payments returns a copy of every payment, oldest first.
@@ -222,6 +243,14 @@ func (l *Ledger) putPaymentLocked(p *Payment) {
 		l.paymentOrder = append(l.paymentOrder, p.PaymentRequestID)
 	}
 	l.payments[p.PaymentRequestID] = p
+	if l.journal != nil {
+		// One command changes at most one payment (a refund changes its
+		// payment and the refund); a record holds one of each.
+		if c := l.changedPayment; c != nil && c.PaymentRequestID != p.PaymentRequestID {
+			panic("sim: one ledger command changed two payments: " + c.PaymentRequestID + ", " + p.PaymentRequestID)
+		}
+		l.changedPayment = p
+	}
 	if p.Status == StatusProcessing && !p.SettleAt.IsZero() {
 		l.slow[p.PaymentRequestID] = true
 	} else {
@@ -235,16 +264,44 @@ func (l *Ledger) putRefundLocked(r *Refund) {
 		l.refundOrder = append(l.refundOrder, r.RefundRequestID)
 	}
 	l.refunds[r.RefundRequestID] = r
+	if l.journal != nil {
+		if c := l.changedRefund; c != nil && c.RefundRequestID != r.RefundRequestID {
+			panic("sim: one ledger command changed two refunds: " + c.RefundRequestID + ", " + r.RefundRequestID)
+		}
+		l.changedRefund = r
+	}
+}
+
+// commitLocked appends what the command in progress changed to the journal
+// as one record named op, and returns the number of the journal's last
+// record: the command's answer may be given once the journal is durable up
+// to it. A command that changed nothing returns the last record too, so its
+// answer never reports a state that is not yet on disk. Without a journal it
+// returns 0.
+func (l *Ledger) commitLocked(op string) uint64 {
+	if l.journal == nil {
+		return 0
+	}
+	if l.changedPayment == nil && l.changedRefund == nil {
+		return l.journal.last()
+	}
+	n := l.journal.append(&record{Op: op, Seq: l.sequence, Payment: l.changedPayment, Refund: l.changedRefund})
+	l.changedPayment, l.changedRefund = nil, nil
+	return n
 }
 
 // settleDueLocked pays the slow payments whose SettleAt has come: the
 // "then paid" of the 93 rule happens even when no held response is left to
-// do it (the client went away or the server shut down).
+// do it (the client went away, the server shut down, the simulator was
+// restarted). They are paid at their SettleAt, not at the moment this runs,
+// so a ledger replayed later settles them exactly as the running one would.
+// Each settlement is a record of its own.
 func (l *Ledger) settleDueLocked(now time.Time) {
 	for id := range l.slow {
 		p := l.payments[id]
 		if !now.Before(p.SettleAt) {
-			l.markPaidLocked(p, now)
+			l.markPaidLocked(p, p.SettleAt)
+			l.commitLocked(opSettle)
 		}
 	}
 }

@@ -27,12 +27,33 @@ type payDecision struct {
 	lose bool
 }
 
-// pay records a pay request, or answers a repeat of one from the record.
-func (l *Ledger) pay(cmd payCommand, slowDelay time.Duration) payDecision {
+// command runs one ledger command: fn, under the lock, after the slow
+// payments due are settled, its changes recorded as one journal record named
+// op. It returns once that record (or, if fn changed nothing, every record
+// before it) is durable, so the caller may report fn's result; an error means
+// it must not (the journal failed or is closed). A failed or closed journal
+// refuses the command before fn runs, so it changes nothing.
+func (l *Ledger) command(op string, fn func(now time.Time)) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	if err := l.journal.failure(); err != nil {
+		l.mu.Unlock()
+		return err
+	}
 	now := l.now()
 	l.settleDueLocked(now)
+	fn(now)
+	last := l.commitLocked(op)
+	l.mu.Unlock()
+	return l.journal.waitDurable(last)
+}
+
+// pay records a pay request, or answers a repeat of one from the record.
+func (l *Ledger) pay(cmd payCommand, slowDelay time.Duration) (d payDecision, err error) {
+	err = l.command(opPay, func(now time.Time) { d = l.payLocked(cmd, now, slowDelay) })
+	return d, err
+}
+
+func (l *Ledger) payLocked(cmd payCommand, now time.Time, slowDelay time.Duration) payDecision {
 	if p, ok := l.payments[cmd.requestID]; ok {
 		return l.repeatPayLocked(p, cmd)
 	}
@@ -96,30 +117,30 @@ func (l *Ledger) newPaymentLocked(cmd payCommand, now time.Time, slowDelay time.
 
 // settleSlow ends the hold of a slow (93) payment: paid now unless it was
 // cancelled meanwhile.
-func (l *Ledger) settleSlow(paymentRequestID string) payDecision {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	p := l.payments[paymentRequestID]
-	l.markPaidLocked(p, l.now())
-	return payDecision{payment: copyPayment(p), result: paymentResult(p)}
+func (l *Ledger) settleSlow(paymentRequestID string) (d payDecision, err error) {
+	err = l.command(opSettle, func(now time.Time) {
+		p := l.payments[paymentRequestID]
+		l.markPaidLocked(p, now)
+		d = payDecision{payment: copyPayment(p), result: paymentResult(p)}
+	})
+	return d, err
 }
 
 // inquire answers inquiryPayment. The 91 rule counts inquiries here.
-func (l *Ledger) inquire(paymentRequestID string) (Payment, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	l.settleDueLocked(now)
-	p, ok := l.payments[paymentRequestID]
-	if !ok {
-		return Payment{}, false
-	}
-	p.Inquiries++
-	if p.Scenario == ScenarioPaidAfterInquiries && p.Inquiries > 2 {
-		l.markPaidLocked(p, now)
-	}
-	l.putPaymentLocked(p)
-	return copyPayment(p), true
+func (l *Ledger) inquire(paymentRequestID string) (payment Payment, found bool, err error) {
+	err = l.command(opInquire, func(now time.Time) {
+		p, ok := l.payments[paymentRequestID]
+		if !ok {
+			return
+		}
+		p.Inquiries++
+		if p.Scenario == ScenarioPaidAfterInquiries && p.Inquiries > 2 {
+			l.markPaidLocked(p, now)
+		}
+		l.putPaymentLocked(p)
+		payment, found = copyPayment(p), true
+	})
+	return payment, found, err
 }
 
 // cancel answers cancelPayment: it closes an unpaid payment and returns a
@@ -132,11 +153,12 @@ func (l *Ledger) inquire(paymentRequestID string) (Payment, bool) {
 //
 // A paid payment that was already (partly) refunded cannot be cancelled:
 // Alipay answers PROCESS_FAIL there, and the gateway refunds the rest.
-func (l *Ledger) cancel(paymentRequestID string, cancelWindow time.Duration) (Payment, alipayplus.Result) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	l.settleDueLocked(now)
+func (l *Ledger) cancel(paymentRequestID string, cancelWindow time.Duration) (p Payment, res alipayplus.Result, err error) {
+	err = l.command(opCancel, func(now time.Time) { p, res = l.cancelLocked(paymentRequestID, now, cancelWindow) })
+	return p, res, err
+}
+
+func (l *Ledger) cancelLocked(paymentRequestID string, now time.Time, cancelWindow time.Duration) (Payment, alipayplus.Result) {
 	p, ok := l.payments[paymentRequestID]
 	if !ok {
 		if l.fullLocked() {
@@ -173,11 +195,12 @@ type refundCommand struct {
 }
 
 // refund answers a refund request, or a repeat of one from the record.
-func (l *Ledger) refund(cmd refundCommand, refundWindow time.Duration) Refund {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	l.settleDueLocked(now)
+func (l *Ledger) refund(cmd refundCommand, refundWindow time.Duration) (r Refund, err error) {
+	err = l.command(opRefund, func(now time.Time) { r = l.refundLocked(cmd, now, refundWindow) })
+	return r, err
+}
+
+func (l *Ledger) refundLocked(cmd refundCommand, now time.Time, refundWindow time.Duration) Refund {
 	if r, ok := l.refunds[cmd.refundRequestID]; ok {
 		if r.RequestHash != cmd.hash {
 			return Refund{RefundRequestID: cmd.refundRequestID, ResultStatus: alipayplus.ResultFailure,

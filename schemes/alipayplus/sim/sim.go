@@ -51,6 +51,16 @@ type Config struct {
 	// full, new payments and refunds get REQUEST_TRAFFIC_EXCEED_LIMIT (U),
 	// and known ones are still answered. Default 100,000.
 	MaxLedgerEntries int
+	// LedgerPath, when set, makes the ledger durable in this file (created
+	// if missing, mode 0600; see journal.go for its format): every change is
+	// appended as one JSON line and synced to disk before the response that
+	// reports it is written, and New replays the file, so a simulator
+	// restarted on the same file answers repeats as before and never charges
+	// twice. A torn last line (a crash mid-write) is cut off with a warning
+	// to Logger; any other bad line makes New fail with a
+	// *CorruptLedgerError. The file is locked while the simulator has it
+	// open; CloseLedger closes it. Empty keeps the ledger in memory only.
+	LedgerPath string
 	// Now is the simulator's clock: payment times, windows and the 93 rule's
 	// settle time. Default time.Now. The 93 hold itself waits in real time.
 	Now func() time.Time
@@ -72,7 +82,9 @@ type Simulator struct {
 	closing   chan struct{} // closed by Close; ends held responses
 }
 
-// New checks cfg and returns a Simulator with an empty ledger.
+// New checks cfg and returns a Simulator, its ledger empty or, with
+// Config.LedgerPath, replayed from its file. Call CloseLedger when done with
+// a durable one.
 func New(cfg Config) (*Simulator, error) {
 	if cfg.AcquirerPublicKey == nil || cfg.WalletPrivateKey == nil {
 		return nil, errors.New("sim: AcquirerPublicKey and WalletPrivateKey are required")
@@ -90,8 +102,31 @@ func New(cfg Config) (*Simulator, error) {
 		hashKey: hashKey,
 		closing: make(chan struct{}),
 	}
+	if cfg.LedgerPath != "" {
+		if err := s.openLedger(); err != nil {
+			return nil, err
+		}
+	}
 	s.mux = s.routes()
 	return s, nil
+}
+
+// openLedger replays the ledger file into the new simulator's ledger and
+// keeps it open for appending. The file's hash key replaces the fresh one,
+// so repeats of requests made before a restart hash as they did.
+func (s *Simulator) openLedger() error {
+	j, hashKey, err := openJournal(s.cfg.LedgerPath, s.ledger, s.log)
+	if err != nil {
+		return err
+	}
+	s.hashKey = hashKey
+	// The slow payments whose settle time passed while the simulator was
+	// down are paid now, in the file too.
+	if err := s.ledger.attach(j); err != nil {
+		j.close()
+		return err
+	}
+	return nil
 }
 
 func withDefaults(cfg Config) Config {
@@ -148,4 +183,13 @@ func (s *Simulator) Ledger() *Ledger {
 // their settle time. Close does not stop the simulator from serving.
 func (s *Simulator) Close() {
 	s.closeOnce.Do(func() { close(s.closing) })
+}
+
+// CloseLedger writes and syncs what is pending in a durable ledger and
+// closes its file; call it after the http.Server has shut down. Requests
+// that still arrive change nothing and are answered HTTP 503; the Ledger
+// accessors keep working on the state in memory. For a ledger in memory it
+// does nothing. A second call does nothing.
+func (s *Simulator) CloseLedger() error {
+	return s.ledger.journal.close()
 }
