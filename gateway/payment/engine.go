@@ -98,8 +98,9 @@ type Config struct {
 	// ResolveConcurrency bounds the attempts resolved at once. Default 8.
 	ResolveConcurrency int
 	// NotFoundGrace: a cancel that finds no payment is retried for this long
-	// after the attempt was created, since a delayed Pay may still arrive;
-	// after it, "not found" means nothing was charged. Default 1 min.
+	// after the attempt's budget ended (a Pay may be re-sent until then),
+	// since a delayed Pay may still arrive; after it, "not found" means
+	// nothing was charged. Default 1 min.
 	NotFoundGrace time.Duration
 	// GiveUpAge bounds how long the resolver keeps trying to drive an
 	// attempt to a final state; past it the attempt is flagged for manual

@@ -160,7 +160,9 @@ func (e *Engine) repeat(ctx context.Context, kind Kind, key TerminalKey, hash st
 
 func (e *Engine) pay(ctx context.Context, adapter Adapter, l *live, req PurchaseRequest, m *Merchant) (*schemev1.PayResponse, error) {
 	a := l.snapshot()
-	callCtx, cancel := context.WithTimeout(ctx, e.cfg.PayTimeout)
+	// The timeout is measured on the engine's clock, as the budget is, so
+	// that a virtual clock bounds the call the same way the real one does.
+	callCtx, cancel := context.WithDeadline(ctx, e.now().Add(e.cfg.PayTimeout))
 	defer cancel()
 	start := e.now()
 	resp, err := adapter.Pay(callCtx, &schemev1.PayRequest{

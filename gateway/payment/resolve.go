@@ -169,7 +169,7 @@ func (e *Engine) stepCancel(ctx context.Context, adapter Adapter, l *live) error
 			return err
 		}
 		return e.stepCancelRefund(ctx, adapter, l)
-	case o == outcomeFailure && reason == ReasonNotFound && e.now().Sub(a.CreatedAt) >= e.cfg.NotFoundGrace:
+	case o == outcomeFailure && reason == ReasonNotFound && e.graceOver(a):
 		// Long enough after the attempt that no delayed Pay is still on
 		// its way: the scheme never took the money.
 		return e.finish(ctx, l, StateCancelPending, StateCancelled, "cancel_result", "scheme has no such payment; nothing was charged")
@@ -187,7 +187,7 @@ func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live)
 	switch o, reason := classify(inq.GetResult(), err); {
 	case o == outcomeUnknown:
 		return e.retryLater(ctx, l, "refund waits: payment still unknown"+errSuffix(err))
-	case o == outcomeFailure && reason == ReasonNotFound && e.now().Sub(a.CreatedAt) < e.cfg.NotFoundGrace:
+	case o == outcomeFailure && reason == ReasonNotFound && !e.graceOver(a):
 		return e.retryLater(ctx, l, "refund waits: scheme has no such payment yet")
 	case o == outcomeFailure:
 		return e.finish(ctx, l, StateRefundPending, StateCancelled, "refund_skipped", "scheme holds no paid payment ("+string(reason)+"); nothing to return")
@@ -215,6 +215,15 @@ func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live)
 		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "refunded "+strconv.FormatInt(rest, 10)+" minor units")
 	}
 	return e.retryLater(ctx, l, "refund "+o.String()+" "+string(reason)+errSuffix(err))
+}
+
+// graceOver reports whether a delayed Pay of a on its way to the scheme can
+// no longer arrive: NotFoundGrace has passed since the last Pay could be
+// sent, which is up to the end of the request's budget (resolveInBudget
+// re-sends it when an inquiry finds nothing), not since the attempt was
+// created.
+func (e *Engine) graceOver(a *Attempt) bool {
+	return e.now().Sub(a.CreatedAt) >= e.cfg.Budget+e.cfg.NotFoundGrace
 }
 
 // flag gives up on an attempt: it stays in its state, journaled, listed for

@@ -55,13 +55,21 @@ func (e *Engine) Reverse(ctx context.Context, req ReversalRequest) (*Attempt, er
 		rec.OriginalID, rec.Scheme, rec.OriginalRRN = orig.ID, orig.Scheme, orig.RRN
 	}
 	l, err := e.create(ctx, rec)
-	if errors.Is(err, ErrDuplicate) {
-		return e.repeat(ctx, KindReversal, req.Key, rec.RequestHash)
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		// A repeat. The first request journaled the reversal before it
+		// decided the cancel and may have stopped in between (a crash, a
+		// store failure), so the decision is made again, which is
+		// idempotent, rather than a reversal acknowledged that nothing
+		// acts on.
+		if rec, err = e.repeat(ctx, KindReversal, req.Key, rec.RequestHash); err != nil {
+			return nil, err
+		}
+	case err != nil:
 		return nil, err
+	default:
+		e.live.release(l)
 	}
-	e.live.release(l)
 	if orig == nil {
 		if orig, err = e.holdReversedKey(ctx, req); err != nil {
 			return nil, err
