@@ -137,3 +137,16 @@ func TestPosimSaysWhatToDoWhenNoGatewayAnswers(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want a failure that says how to start the gateway", code, errOut.String())
 	}
 }
+
+func TestDE10ReadsAsAReceiptPrintsIt(t *testing.T) {
+	for in, want := range map[string]string{"77853451": "0.7853451", "67853451": "7.853451", "31342610": "1342.610", "00000001": "1", "70000001": "0.0000001"} {
+		if got, ok := de10Rate(in); !ok || got != want {
+			t.Errorf("de10Rate(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "8000000", "81234567", "7123456x"} {
+		if got, ok := de10Rate(bad); ok {
+			t.Errorf("de10Rate(%q) = %q, want refused", bad, got)
+		}
+	}
+}

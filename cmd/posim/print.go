@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/meridian-gw/meridian/fx"
@@ -41,7 +42,13 @@ func printResponse(w io.Writer, cmd string, req, resp *wire.Message, cur fx.Curr
 	if resp.Has(6) {
 		if wc, ok := fx.ByNumeric(resp.WalletCurrency); ok {
 			row("wallet charged", formatAmount(resp.WalletAmount, wc))
+			if rate, ok := de10Rate(resp.ConversionRate); ok {
+				row("exchange rate", "1 "+cur.Code+" = "+rate+" "+wc.Code)
+			}
 		}
+	}
+	if v, ok := resp.PrivateData.Get(wire.TagFXMarkup); ok {
+		row("mark-up", v+" % over the ECB euro reference rate")
 	}
 	if v, ok := resp.PrivateData.Get(wire.TagSchemeTransactionID); ok {
 		row("scheme txn id", v)
@@ -76,4 +83,28 @@ func printJSON(w io.Writer, req, resp *wire.Message) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// de10Rate reads DE 10 (n8: the number of decimal places, then 7 digits)
+// as a decimal string, as a receipt prints it.
+func de10Rate(v string) (string, bool) {
+	if len(v) != 8 || v[0] < '0' || v[0] > '7' {
+		return "", false
+	}
+	for i := 1; i < 8; i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return "", false
+		}
+	}
+	places := int(v[0] - '0')
+	digits := v[1:]
+	whole, frac := digits[:7-places], digits[7-places:]
+	whole = strings.TrimLeft(whole, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if frac == "" {
+		return whole, true
+	}
+	return whole + "." + frac, true
 }
