@@ -1,9 +1,12 @@
-// Package fx holds currencies, exchange rates and conversion.
+// Package fx holds currencies, exchange rates and conversion: the ISO 4217
+// table (codes and minor-unit exponents), rate providers (the ECB euro
+// reference rates, a static table, or a commercial feed behind Provider)
+// with cross rates through the euro, a cache that refuses rates older than
+// its maximum age rather than guess, quotes that lock a rate and its
+// mark-up over the ECB reference rate for one transaction, and exact
+// conversion of integer minor units with one rounding, at the target
+// currency's exponent.
 //
-// Today it holds the ISO 4217 currency table: the alphabetic and numeric
-// codes of every currency a payment can be made in, with the number of
-// minor-unit digits (the exponent) each one uses. Amounts travel as integer
-// minor units, so the exponent is what says that 1000 means 10.00 EUR but
-// 1000 JPY; every conversion reads it from here. Rate providers, the rate
-// cache, quotes and conversion will join this package later.
+// Amounts are always integer minor units; rates are shopspring/decimal
+// values, never floats.
 package fx
