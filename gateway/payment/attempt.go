@@ -122,8 +122,14 @@ type Attempt struct {
 	SchemeTxnID  string
 	WalletAmount Money
 	WalletBrand  string
-	OriginalID   string // refunds: the purchase refunded
-	OriginalRRN  string // refunds: DE 48 tag 20 as sent
+	// Conversion is the FX quote locked for a purchase charged in another
+	// currency than the merchant's (WalletAmount is then what was charged);
+	// zero when none applied. It is fixed at creation.
+	Conversion Conversion
+	// Settlement is what the merchant is settled, in its own currency.
+	Settlement  Money
+	OriginalID  string // refunds: the purchase refunded
+	OriginalRRN string // refunds: DE 48 tag 20 as sent
 
 	// Tries counts scheme calls made to resolve a non-final attempt;
 	// NextActionAt is when the resolver next looks at it.
@@ -136,6 +142,24 @@ type Attempt struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// Conversion is a locked FX quote as the journal keeps it: exact decimals
+// as text, so that the record reads the same everywhere.
+type Conversion struct {
+	QuoteID string
+	// ReferenceRate is the ECB euro reference rate (or cross rate through
+	// the euro) of merchant currency to wallet currency; AppliedRate is it
+	// with MarkupPercent added, the rate the customer was charged at.
+	ReferenceRate string
+	AppliedRate   string
+	MarkupPercent string
+	Source        string
+	AsOf          time.Time
+	Rounding      string
+}
+
+// Applied reports whether a conversion was locked.
+func (c Conversion) Applied() bool { return c.QuoteID != "" }
 
 // Event is one entry of an attempt's journal: what happened, and when.
 type Event struct {

@@ -65,6 +65,7 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 		CodeMasked:   MaskCode(req.Code),
 		RequestHash:  hashOf(m.ID, req.Amount, req.Code),
 		Amount:       req.Amount,
+		Settlement:   req.Amount, // the merchant is settled in its own currency
 		State:        StatePending,
 		NextActionAt: start.Add(e.cfg.Budget + time.Second),
 	}

@@ -59,6 +59,7 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 		CodeMasked:   orig.CodeMasked,
 		RequestHash:  hashOf(m.ID, req.Amount, req.OriginalRRN),
 		Amount:       req.Amount,
+		Settlement:   req.Amount,
 		State:        StatePending,
 		OriginalID:   orig.ID,
 		OriginalRRN:  req.OriginalRRN,

@@ -37,8 +37,8 @@ type Store interface {
 	// UpdateAttempt stores a's new state and appends ev to its journal, in
 	// one transaction. It sets a.UpdatedAt. It writes State, Reason,
 	// SchemeCode, ApprovalCode, SchemeTxnID, WalletAmount, WalletBrand,
-	// Tries, NextActionAt and FlaggedAt; the other fields are fixed at
-	// creation.
+	// Tries, NextActionAt and FlaggedAt; the other fields (Conversion and
+	// Settlement among them) are fixed at creation.
 	UpdateAttempt(ctx context.Context, a *Attempt, ev Event) error
 
 	// AppendEvent appends an event that changes no state.

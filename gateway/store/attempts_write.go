@@ -17,12 +17,15 @@ import (
 const attemptColumns = `id, kind, rrn, terminal_id, stan, transmission_time, merchant_id, scheme,
 	code_masked, request_hash, amount_minor, amount_currency, state, reason, scheme_code,
 	approval_code, scheme_txn_id, wallet_amount_minor, wallet_amount_currency, wallet_brand,
-	original_id, original_rrn, tries, next_action_at, created_at, updated_at, flagged_at`
+	original_id, original_rrn, tries, next_action_at, created_at, updated_at, flagged_at,
+	fx_quote_id, fx_reference_rate, fx_applied_rate, fx_markup_percent, fx_source, fx_as_of, fx_rounding,
+	settlement_minor, settlement_currency`
 
 const (
 	queryNextRRN       = `UPDATE rrn_sequence SET last = last + 1 WHERE id = 1 RETURNING last`
 	queryInsertAttempt = `INSERT INTO attempts (` + attemptColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+			?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	queryInsertEvent = `INSERT INTO events (attempt_id, at, type, detail) VALUES (?, ?, ?, ?)`
 	queryAttemptHead = `SELECT kind, state, amount_minor, amount_currency
 		FROM attempts WHERE id = ?`
@@ -244,6 +247,9 @@ func attemptArgs(a *payment.Attempt) []any {
 		a.WalletAmount.Minor, a.WalletAmount.Currency, a.WalletBrand, a.OriginalID, a.OriginalRRN,
 		a.Tries, encodeTime(a.NextActionAt),
 		encodeTime(a.CreatedAt), encodeTime(a.UpdatedAt), encodeTime(a.FlaggedAt),
+		a.Conversion.QuoteID, a.Conversion.ReferenceRate, a.Conversion.AppliedRate, a.Conversion.MarkupPercent,
+		a.Conversion.Source, encodeTime(a.Conversion.AsOf), a.Conversion.Rounding,
+		a.Settlement.Minor, a.Settlement.Currency,
 	}
 }
 

@@ -56,6 +56,9 @@ func testRoundTrip(t *testing.T, s payment.Store) {
 	a.OriginalID, a.OriginalRRN = "", ""
 	a.Tries = 3
 	a.FlaggedAt = a.NextActionAt.Add(time.Hour)
+	a.Conversion = payment.Conversion{QuoteID: "q-1", ReferenceRate: "7.7064", AppliedRate: "7.898", MarkupPercent: "2.5",
+		Source: "ECB", AsOf: a.NextActionAt.Add(-24 * time.Hour), Rounding: "half_up"}
+	a.Settlement = payment.Money{Minor: 1250, Currency: "EUR"}
 	r := *a // a purchase never names an original: check those fields on a reversal
 	r.ID, r.Kind, r.OriginalID, r.OriginalRRN = a.ID+"-rev", payment.KindReversal, a.ID, "000000000001"
 	r.Key.STAN = "999999"
@@ -337,5 +340,26 @@ func testCancelledContext(t *testing.T, s payment.Store) {
 	}
 	if err := s.PutMerchant(ctx, &payment.Merchant{ID: "M-cancelled"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("PutMerchant with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+func testConversionFixed(t *testing.T, s payment.Store) {
+	a := newPurchase("M1", 1000)
+	a.Conversion = payment.Conversion{QuoteID: "q-fixed", ReferenceRate: "1461.25", AppliedRate: "1497.78", MarkupPercent: "2.5",
+		Source: "ECB", AsOf: base, Rounding: "half_even"}
+	a.WalletAmount = payment.Money{Minor: 14978, Currency: "KRW"}
+	a.Settlement = payment.Money{Minor: 1000, Currency: "EUR"}
+	mustCreate(t, s, a)
+	want := a.Conversion
+	changed := *a
+	changed.Conversion.AppliedRate, changed.Conversion.QuoteID = "9999", "q-other"
+	changed.Settlement.Minor = 1
+	mustMove(t, s, &changed, payment.StateApproved, "pay_result")
+	got := mustGet(t, s, a.ID)
+	if got.Conversion.QuoteID != want.QuoteID || got.Conversion.AppliedRate != want.AppliedRate || got.Settlement.Minor != 1000 {
+		t.Errorf("after an update the conversion is %+v and settlement %+v; want the ones it was created with", got.Conversion, got.Settlement)
+	}
+	if got.State != payment.StateApproved {
+		t.Errorf("state %s, want approved: the update itself went through", got.State)
 	}
 }

@@ -52,6 +52,7 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"RefundedMinor sums the approved refunds only", testRefundedMinor},
 		{"DueAttempts lists the attempts not final that are due, oldest first, up to limit", testDue},
 		{"A flagged attempt leaves DueAttempts for FlaggedAttempts until it is final", testFlagged},
+		{"The FX quote and settlement of an attempt are fixed at creation", testConversionFixed},
 		{"A merchant reads back as put and a second put replaces it keeping CreatedAt", testMerchant},
 		{"A terminal reads back as put and a second put replaces it keeping CreatedAt", testTerminal},
 		{"A merchant or terminal not stored is ErrNotFound", testMerchantNotFound},
@@ -127,6 +128,7 @@ func checkSameAttempt(t *testing.T, got, want *payment.Attempt) {
 		{"CreatedAt", &g.CreatedAt, &w.CreatedAt},
 		{"UpdatedAt", &g.UpdatedAt, &w.UpdatedAt},
 		{"FlaggedAt", &g.FlaggedAt, &w.FlaggedAt},
+		{"Conversion.AsOf", &g.Conversion.AsOf, &w.Conversion.AsOf},
 	}
 	for _, tm := range times {
 		if !tm.g.Equal(*tm.w) {
