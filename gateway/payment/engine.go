@@ -109,6 +109,10 @@ type Config struct {
 	// outage.
 	GiveUpAge time.Duration
 
+	// FX locks exchange-rate quotes for schemes that cannot be charged in
+	// the merchant's currency; nil refuses such purchases (RC 91).
+	FX Quoter
+
 	// Clock tells the time and waits; default the real clock. A test
 	// injects a virtual one to run the engine's decisions without waiting.
 	Clock Clock

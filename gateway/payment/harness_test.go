@@ -92,6 +92,11 @@ type harnessOptions struct {
 	NoEngine bool
 	// GiveUpAge is the engine's give-up age; default the engine's.
 	GiveUpAge time.Duration
+	// ChargeCurrencies limits what the Alipay+ adapter can be charged in;
+	// default the adapter's (EUR among them).
+	ChargeCurrencies []string
+	// FX is the engine's quoter; default none.
+	FX payment.Quoter
 }
 
 // harness is the payment engine wired to real parts: a SQLite store in a
@@ -163,12 +168,13 @@ func newHarness(tb testing.TB, opts harnessOptions) *harness {
 	})
 
 	h.adapter, err = alipayplus.New(alipayplus.Config{
-		BaseURL:         simServer.URL,
-		ClientID:        clientID,
-		PrivateKey:      acquirer,
-		WalletPublicKey: &wallet.PublicKey,
-		HTTPTimeout:     5 * time.Second,
-		Logger:          slog.New(slog.DiscardHandler),
+		BaseURL:          simServer.URL,
+		ClientID:         clientID,
+		PrivateKey:       acquirer,
+		WalletPublicKey:  &wallet.PublicKey,
+		HTTPTimeout:      5 * time.Second,
+		ChargeCurrencies: opts.ChargeCurrencies,
+		Logger:           slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		tb.Fatalf("alipayplus.New: %v", err)
@@ -243,6 +249,7 @@ func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 		RetryMax:        250 * time.Millisecond,
 		NotFoundGrace:   500 * time.Millisecond,
 		GiveUpAge:       h.opts.GiveUpAge,
+		FX:              h.opts.FX,
 		Logger:          slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

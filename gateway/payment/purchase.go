@@ -56,6 +56,10 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 		return nil, fmt.Errorf("%w: no adapter configured for %s", ErrUnavailable, scheme)
 	}
 
+	charge, conversion, err := e.chargeFor(ctx, adapter, m, scheme, req.Amount)
+	if err != nil {
+		return nil, err
+	}
 	a := &Attempt{
 		ID:           e.cfg.NewID(),
 		Kind:         KindPurchase,
@@ -66,8 +70,12 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 		RequestHash:  hashOf(m.ID, req.Amount, req.Code),
 		Amount:       req.Amount,
 		Settlement:   req.Amount, // the merchant is settled in its own currency
+		Conversion:   conversion,
 		State:        StatePending,
 		NextActionAt: start.Add(e.cfg.Budget + time.Second),
+	}
+	if conversion.Applied() {
+		a.WalletAmount = charge
 	}
 	l, err := e.create(ctx, a)
 	if errors.Is(err, ErrDuplicate) {
@@ -169,7 +177,7 @@ func (e *Engine) pay(ctx context.Context, adapter Adapter, l *live, req Purchase
 	resp, err := adapter.Pay(callCtx, &schemev1.PayRequest{
 		IdempotencyKey: a.ID,
 		PaymentCode:    req.Code,
-		Amount:         &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: a.Amount.Minor},
+		Amount:         &schemev1.Money{Currency: a.charged().Currency, MinorUnits: a.charged().Minor},
 		Merchant:       merchantInfo(m, req.Key.TerminalID),
 	})
 	o, _ := classify(resp.GetResult(), err)
@@ -241,7 +249,9 @@ func (e *Engine) approve(ctx context.Context, l *live, txnID, brand string, wall
 		a.ApprovalCode = newApprovalCode()
 		a.SchemeTxnID = txnID
 		a.WalletBrand = brand
-		if wallet != nil {
+		// What the wallet reports it took, unless the gateway converted: then
+		// the wallet was asked for exactly the locked amount.
+		if wallet != nil && !a.Conversion.Applied() {
 			a.WalletAmount = Money{Minor: wallet.GetMinorUnits(), Currency: wallet.GetCurrency()}
 		}
 	})

@@ -46,6 +46,12 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 	if req.Amount.Currency != orig.Amount.Currency {
 		return nil, ErrCurrency
 	}
+	if orig.Conversion.Applied() {
+		// A refund must go back in the wallet's currency at the locked
+		// rate; until that is built, refuse rather than send the wrong
+		// currency. A reversal (full cancel or refund) still works.
+		return nil, fmt.Errorf("%w: refund of a converted purchase", ErrNotSupported)
+	}
 	adapter, ok := e.cfg.Adapters.Adapter(orig.Scheme)
 	if !ok {
 		return nil, fmt.Errorf("%w: no adapter configured for %s", ErrUnavailable, orig.Scheme)

@@ -196,7 +196,11 @@ func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live)
 	if err != nil {
 		return err
 	}
-	rest := a.Amount.Minor - refunded
+	// The refund goes back in the currency the wallet was charged in; a
+	// converted purchase cannot have been partly refunded (Refund refuses
+	// it), so its rest is the whole charge.
+	charged := a.charged()
+	rest := charged.Minor - refunded
 	if rest <= 0 {
 		return e.finish(ctx, l, StateRefundPending, StateRefunded, "refund_result", "already refunded in full")
 	}
@@ -206,7 +210,7 @@ func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live)
 	resp, err := adapter.Refund(ctx, &schemev1.RefundRequest{
 		RefundIdempotencyKey:  a.ID + "-cancel-" + strconv.FormatInt(rest, 10),
 		PaymentIdempotencyKey: a.ID,
-		Amount:                &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: rest},
+		Amount:                &schemev1.Money{Currency: charged.Currency, MinorUnits: rest},
 		Reason:                "cancel window closed",
 	})
 	o, reason := classify(resp.GetResult(), err)

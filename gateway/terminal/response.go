@@ -1,6 +1,7 @@
 package terminal
 
 import (
+	"github.com/meridian-gw/meridian/fx"
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/gateway/terminal/wire"
 )
@@ -50,5 +51,24 @@ func attemptResponse(req *wire.Message, a *payment.Attempt, rc string) *wire.Mes
 	if a.SchemeTxnID != "" {
 		resp.PrivateData.Set(wire.TagSchemeTransactionID, a.SchemeTxnID)
 	}
+	if rc == wire.RCApproved && a.Kind == payment.KindPurchase && a.Conversion.Applied() {
+		addConversion(resp, a)
+	}
 	return resp
+}
+
+// addConversion shows the customer what the wallet was charged: DE 6 the
+// wallet amount, DE 51 its currency, DE 10 the rate applied, and DE 48 tag
+// 13 the mark-up over the ECB euro reference rate.
+func addConversion(resp *wire.Message, a *payment.Attempt) {
+	cur, ok := fx.ByCode(a.WalletAmount.Currency)
+	de10, err := a.Conversion.DE10()
+	if !ok || err != nil {
+		return // the journal holds it; a receipt without it is still true
+	}
+	resp.WalletAmount = a.WalletAmount.Minor
+	resp.SetPresent(6)
+	resp.WalletCurrency = cur.Numeric
+	resp.ConversionRate = de10
+	resp.PrivateData.Set(wire.TagFXMarkup, a.Conversion.MarkupPercent)
 }

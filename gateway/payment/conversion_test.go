@@ -1,0 +1,107 @@
+package payment_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/meridian-gw/meridian/fx"
+	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+)
+
+// ecbRates serves the cross rates of the sample ECB daily file.
+type ecbRates struct{ set fx.RateSet }
+
+func (r ecbRates) Rate(_ context.Context, from, to string) (fx.Rate, error) {
+	return r.set.Cross(from, to)
+}
+
+func newPricer(t *testing.T) (*fx.Pricer, fx.RateSet) {
+	t.Helper()
+	f, err := os.Open("../../testdata/ecb/eurofxref-daily.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sets, err := fx.ParseECB(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := fx.NewPricer(ecbRates{sets[0]}, fx.PricingConfig{DefaultMarkup: decimal.RequireFromString("2.50")}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, sets[0]
+}
+
+func TestPurchaseInACurrencyTheSchemeCannotChargeIsConvertedAtALockedQuote(t *testing.T) {
+	t.Parallel()
+	pricer, rates := newPricer(t)
+	h := newHarness(t, harnessOptions{ChargeCurrencies: []string{"CNY"}, FX: pricer})
+
+	p := h.Approved(t, 1250) // 12.50 EUR
+	stored := h.Stored(t, p.ID)
+	ref, _ := rates.Cross("EUR", "CNY")
+	applied := ref.Value.Mul(decimal.RequireFromString("1.025"))
+	want, err := fx.Convert(1250, "EUR", applied, "CNY", fx.RoundHalfUp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.WalletAmount != (payment.Money{Minor: want, Currency: "CNY"}) {
+		t.Errorf("wallet amount %+v, want %d CNY (12.50 EUR at %s + 2.50 %%)", stored.WalletAmount, want, ref.Value)
+	}
+	c := stored.Conversion
+	if !c.Applied() || c.MarkupPercent != "2.50" || c.Source != fx.ECBSource || c.ReferenceRate != ref.Value.String() {
+		t.Errorf("journaled conversion %+v", c)
+	}
+	if stored.Settlement != (payment.Money{Minor: 1250, Currency: "EUR"}) {
+		t.Errorf("settlement %+v, want 12.50 EUR", stored.Settlement)
+	}
+	if de10, err := c.DE10(); err != nil || len(de10) != 8 {
+		t.Errorf("DE 10 of the conversion = %q, %v", de10, err)
+	}
+	pay := h.Payment(t, p.ID)
+	if pay.Currency != "CNY" || pay.MinorUnits != want || pay.Charges != 1 {
+		t.Errorf("the wallet charged %d %s (%d charges), want %d CNY once", pay.MinorUnits, pay.Currency, pay.Charges, want)
+	}
+
+	t.Run("a reversal returns the whole charge in the wallet's currency", func(t *testing.T) {
+		q := h.Approved(t, 2000)
+		if _, err := h.Engine.Reverse(context.Background(), payment.ReversalRequest{
+			Key: h.NextKey(), MerchantID: q.MerchantID, Original: q.Key, Amount: q.Amount,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		final := h.WaitFinal(t, q.ID)
+		if final.State != payment.StateCancelled && final.State != payment.StateRefunded {
+			t.Fatalf("reversed purchase ended %s", final.State)
+		}
+		if got := h.Payment(t, q.ID); got.Status != sim.StatusCancelled {
+			t.Errorf("wallet payment %s, want cancelled", got.Status)
+		}
+		h.CheckLedger(t)
+	})
+
+	t.Run("a refund of a converted purchase is refused before any call until refunds at the locked rate exist", func(t *testing.T) {
+		_, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), p.RRN, 500))
+		if !errors.Is(err, payment.ErrNotSupported) {
+			t.Errorf("refund = %v, want ErrNotSupported", err)
+		}
+	})
+}
+
+func TestPurchaseNeedingAConversionWithoutRatesIsAnsweredUnavailable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{ChargeCurrencies: []string{"CNY"}})
+	_, err := h.Purchase(t, 1250)
+	if !errors.Is(err, payment.ErrNoConversion) || !errors.Is(err, payment.ErrUnavailable) {
+		t.Fatalf("Purchase = %v, want ErrNoConversion (RC 91)", err)
+	}
+	if n := len(h.Sim.Ledger().Payments()); n != 0 {
+		t.Errorf("the wallet saw %d payments", n)
+	}
+}
