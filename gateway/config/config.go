@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
 	"github.com/meridian-gw/meridian/fx"
@@ -32,6 +34,7 @@ type Config struct {
 	Terminal    Terminal        `yaml:"terminal"`
 	Payment     Payment         `yaml:"payment"`
 	Routing     []schemes.Route `yaml:"routing"`
+	FX          FX              `yaml:"fx"`
 	Adapters    []Adapter       `yaml:"adapters"`
 	Merchants   []Merchant      `yaml:"merchants"`
 }
@@ -69,6 +72,26 @@ type Payment struct {
 	GiveUpAge       time.Duration `yaml:"give_up_age"`
 }
 
+// FX configures exchange rates, for schemes that cannot be charged in the
+// merchant's currency. Without a source such purchases are answered 91.
+type FX struct {
+	// Source is "ecb" (the ECB euro reference rates) or "static" (Static
+	// below); "" turns conversion off.
+	Source string `yaml:"source"`
+	// ECB is the URL or file of the ECB daily rates; default the ECB's URL.
+	ECB    string           `yaml:"ecb"`
+	Static *fx.StaticConfig `yaml:"static"`
+	// CacheTTL, MaxAge and QuoteTTL default to fx's DefaultCacheTTL (1 h),
+	// DefaultCacheMaxAge (5 days 6 h: rates older are refused, not guessed)
+	// and DefaultQuoteTTL (1 min).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	MaxAge   time.Duration `yaml:"max_age"`
+	QuoteTTL time.Duration `yaml:"quote_ttl"`
+	// Markup is the default mark-up, percent over the ECB euro reference
+	// rate, e.g. "2.50"; adapters[].markup and merchants[].markup override.
+	Markup string `yaml:"markup"`
+}
+
 // Adapter declares a scheme adapter: built in (served by this process over
 // gRPC on a loopback socket) or reached at an address.
 type Adapter struct {
@@ -83,6 +106,13 @@ type Adapter struct {
 	// health probe decides. Defaults 5 and 5s.
 	BreakerFailures int           `yaml:"breaker_failures"`
 	BreakerOpenFor  time.Duration `yaml:"breaker_open_for"`
+	// Markup (percent over the ECB reference rate) and Rounding ("half_up",
+	// default, or "half_even") of conversions charged through this scheme.
+	Markup   string `yaml:"markup"`
+	Rounding string `yaml:"rounding"`
+	// ChargeCurrencies (built-in adapters) limits the currencies the
+	// scheme is charged in; default the adapter's own list.
+	ChargeCurrencies []string `yaml:"charge_currencies"`
 	// Simulator (built-in adapters only) runs the wallet's simulator in the
 	// node and points the adapter at it, with keys made at start.
 	Simulator bool `yaml:"simulator"`
@@ -111,6 +141,8 @@ type Merchant struct {
 	// MaxAmount in minor units; 0 means no limit of the merchant's own.
 	MaxAmount int64    `yaml:"max_amount"`
 	Terminals []string `yaml:"terminals"`
+	// Markup by scheme id overrides the scheme's and the default mark-up.
+	Markup map[string]string `yaml:"markup"`
 }
 
 // Demo returns the embedded defaults.
@@ -175,6 +207,20 @@ func (c *Config) Validate() error {
 		}
 		seen[a.Scheme] = true
 	}
+	if _, err := c.Pricing(); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.FX.Source {
+	case "", "ecb":
+	case "static":
+		if c.FX.Static == nil {
+			errs = append(errs, errors.New("fx: source static needs a static: table"))
+		} else if _, err := fx.NewStatic(*c.FX.Static); err != nil {
+			errs = append(errs, fmt.Errorf("fx.static: %w", err))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("fx.source %q: want ecb, static, or nothing", c.FX.Source))
+	}
 	terminals := map[string]string{}
 	merchants := map[string]bool{}
 	for i, m := range c.Merchants {
@@ -208,4 +254,66 @@ func (m Merchant) validate(where string, merchants map[string]bool, terminals ma
 		terminals[t] = m.ID
 	}
 	return errs
+}
+
+// Pricing gathers the mark-ups and roundings of the file into an
+// fx.PricingConfig, checking each.
+func (c *Config) Pricing() (fx.PricingConfig, error) {
+	p := fx.PricingConfig{
+		SchemeMarkup:   map[string]decimal.Decimal{},
+		MerchantMarkup: map[string]map[string]decimal.Decimal{},
+		SchemeRounding: map[string]fx.Rounding{},
+		QuoteTTL:       c.FX.QuoteTTL,
+	}
+	markup := func(where, v string) (decimal.Decimal, error) {
+		d, err := decimal.NewFromString(v)
+		if err != nil {
+			return d, fmt.Errorf("%s: mark-up %q is not a decimal percentage like \"2.50\"", where, v)
+		}
+		return d, nil
+	}
+	var errs []error
+	if c.FX.Markup != "" {
+		d, err := markup("fx.markup", c.FX.Markup)
+		errs = append(errs, err)
+		p.DefaultMarkup = d
+	}
+	for i, a := range c.Adapters {
+		if a.Markup != "" {
+			d, err := markup(fmt.Sprintf("adapters[%d] (%s)", i, a.Scheme), a.Markup)
+			errs = append(errs, err)
+			p.SchemeMarkup[a.Scheme] = d
+		}
+		if a.Rounding != "" {
+			r, err := fx.ParseRounding(a.Rounding)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("adapters[%d] (%s): rounding: %w", i, a.Scheme, err))
+			}
+			p.SchemeRounding[a.Scheme] = r
+		}
+	}
+	for i, m := range c.Merchants {
+		for scheme, v := range m.Markup {
+			d, err := markup(fmt.Sprintf("merchants[%d] (%s) scheme %s", i, m.ID, scheme), v)
+			errs = append(errs, err)
+			if p.MerchantMarkup[m.ID] == nil {
+				p.MerchantMarkup[m.ID] = map[string]decimal.Decimal{}
+			}
+			p.MerchantMarkup[m.ID][scheme] = d
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return p, err
+	}
+	// The pricer checks ranges (0 to 20 %, two decimals) and roundings.
+	if _, err := fx.NewPricer(noRates{}, p, nil, nil); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+type noRates struct{}
+
+func (noRates) Rate(context.Context, string, string) (fx.Rate, error) {
+	return fx.Rate{}, fx.ErrNoRate
 }

@@ -36,6 +36,11 @@ func TestParseRejectsWhatItCannotRun(t *testing.T) {
 		{"an adapter both built in and remote", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, address: 'x:1'}]\n", "exactly one"},
 		{"overlapping routes", "routing: [{scheme: A, prefixes: ['12'], min_length: 10, max_length: 12}, {scheme: B, prefixes: ['1'], min_length: 12, max_length: 14}]\n", "both claim"},
 		{"a bad duration", "payment: {budget: soon}\n", "soon"},
+		{"a mark-up that is not a number", "fx: {markup: lots}\n", "lots"},
+		{"a mark-up over 20 percent", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, markup: '25'}]\n", "mark-up"},
+		{"an unknown rounding", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, rounding: down}]\n", "rounding"},
+		{"an unknown rate source", "fx: {source: oracle}\n", "oracle"},
+		{"a static source without its table", "fx: {source: static}\n", "static"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))
@@ -56,6 +61,13 @@ func TestTheDocumentedExampleParses(t *testing.T) {
 	}
 	if len(cfg.Merchants) != 1 || len(cfg.Merchants[0].Terminals) != 2 || cfg.Merchants[0].MaxAmount != 500000 {
 		t.Errorf("example merchants = %+v", cfg.Merchants)
+	}
+	pricing, err := cfg.Pricing()
+	if err != nil || pricing.MerchantMarkup["SHOP0000000001"]["ALIPAYPLUS"].String() != "1.5" || pricing.DefaultMarkup.String() != "2.5" {
+		t.Errorf("example pricing = %+v, %v", pricing, err)
+	}
+	if cfg.FX.Source != "ecb" || cfg.FX.MaxAge != 126*time.Hour {
+		t.Errorf("example fx = %+v", cfg.FX)
 	}
 	if cfg.Adapters[0].BreakerFailures != 5 || cfg.Payment.GiveUpAge != 72*time.Hour {
 		t.Errorf("example breaker and give-up settings = %+v %+v", cfg.Adapters[0], cfg.Payment)

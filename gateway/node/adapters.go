@@ -99,7 +99,7 @@ func (n *Node) startBuiltin(a config.Adapter) (*builtin, string, error) {
 		return nil, "", fmt.Errorf("no built-in adapter for scheme %s (built in: %s)", a.Scheme, alipayplus.SchemeID)
 	}
 	b := &builtin{scheme: a.Scheme}
-	acfg := alipayplus.Config{BaseURL: a.BaseURL, ClientID: a.ClientID, Logger: n.log}
+	acfg := alipayplus.Config{BaseURL: a.BaseURL, ClientID: a.ClientID, ChargeCurrencies: a.ChargeCurrencies, Logger: n.log}
 	if a.Simulator {
 		if err := b.startSimulator(a, &acfg, n); err != nil {
 			return nil, "", err

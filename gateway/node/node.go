@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/meridian-gw/meridian/fx"
 	"github.com/meridian-gw/meridian/gateway/config"
 	"github.com/meridian-gw/meridian/gateway/metrics"
 	"github.com/meridian-gw/meridian/gateway/payment"
@@ -38,6 +39,8 @@ type Node struct {
 	ops      *metrics.Server
 	terminal *terminal.Server
 	termLn   net.Listener
+
+	fxStop context.CancelFunc // stops the rate cache's refresher
 
 	stopEngine context.CancelFunc
 	engineDone chan struct{}
@@ -89,7 +92,12 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (n *Node, 
 
 func (n *Node) startEngine(router *schemes.Router) error {
 	p := n.cfg.Payment
+	quoter, err := n.startFX()
+	if err != nil {
+		return err
+	}
 	engine, err := payment.New(payment.Config{
+		FX:              quoter,
 		Store:           n.store,
 		Adapters:        registryAdapters{n.registry},
 		Router:          router,
@@ -200,6 +208,9 @@ func (n *Node) teardown(ctx context.Context) error {
 		n.stopEngine()
 		<-n.engineDone
 	}
+	if n.fxStop != nil {
+		n.fxStop()
+	}
 	if n.ops != nil {
 		errs = append(errs, n.ops.Shutdown(ctx))
 	}
@@ -260,4 +271,48 @@ func (a registryAdapters) Adapter(scheme string) (payment.Adapter, bool) {
 		return nil, false
 	}
 	return c, true
+}
+
+// startFX builds the rate provider, its cache (refreshed in the
+// background) and the pricer; nil when no rate source is configured.
+func (n *Node) startFX() (payment.Quoter, error) {
+	c := n.cfg.FX
+	var provider fx.Provider
+	switch c.Source {
+	case "":
+		return nil, nil
+	case "ecb":
+		source := c.ECB
+		if source == "" {
+			source = fx.ECBDailyURL
+		}
+		ecb, err := fx.NewECB(source)
+		if err != nil {
+			return nil, fmt.Errorf("node: fx: %w", err)
+		}
+		provider = ecb
+	case "static":
+		static, err := fx.NewStatic(*c.Static)
+		if err != nil {
+			return nil, fmt.Errorf("node: fx: %w", err)
+		}
+		provider = static
+	}
+	cache := fx.NewCache(provider, fx.CacheConfig{TTL: c.CacheTTL, MaxAge: c.MaxAge})
+	ctx, cancel := context.WithCancel(context.Background())
+	n.fxStop = cancel
+	go func() {
+		if err := cache.Run(ctx); err != nil && ctx.Err() == nil {
+			n.log.Error("fx: rate refresher stopped", "err", err)
+		}
+	}()
+	pricing, err := n.cfg.Pricing()
+	if err != nil {
+		return nil, fmt.Errorf("node: fx: %w", err)
+	}
+	pricer, err := fx.NewPricer(cache, pricing, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("node: fx: %w", err)
+	}
+	return pricer, nil
 }
