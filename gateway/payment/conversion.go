@@ -101,3 +101,24 @@ func (c Conversion) DE10() (string, error) {
 	}
 	return fx.Quote{Applied: rate}.DE10()
 }
+
+// refundInWallet converts a refund of a converted purchase at the purchase's
+// locked rate (rounded up, capped at what the wallet still holds, so that
+// partial refunds never return more than was charged: fx.RefundCharge). What
+// refunds not declined already hold counts as returned.
+func (e *Engine) refundInWallet(ctx context.Context, orig *Attempt, refundMinor int64) (Money, error) {
+	_, held, err := e.cfg.Store.RefundedWallet(ctx, orig.ID)
+	if err != nil {
+		return Money{}, fmt.Errorf("%w: refunded wallet amount: %v", ErrSystem, err)
+	}
+	rate, err := decimal.NewFromString(orig.Conversion.AppliedRate)
+	if err != nil {
+		return Money{}, fmt.Errorf("%w: journaled rate %q: %v", ErrSystem, orig.Conversion.AppliedRate, err)
+	}
+	q := fx.Quote{From: orig.Amount.Currency, To: orig.WalletAmount.Currency, Applied: rate}
+	minor, err := fx.RefundCharge(q, refundMinor, orig.Amount.Minor, orig.WalletAmount.Minor, min(held, orig.WalletAmount.Minor))
+	if err != nil || minor <= 0 {
+		return Money{}, ErrInvalidAmount
+	}
+	return Money{Minor: minor, Currency: orig.WalletAmount.Currency}, nil
+}

@@ -86,11 +86,34 @@ func TestPurchaseInACurrencyTheSchemeCannotChargeIsConvertedAtALockedQuote(t *te
 		h.CheckLedger(t)
 	})
 
-	t.Run("a refund of a converted purchase is refused before any call until refunds at the locked rate exist", func(t *testing.T) {
-		_, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), p.RRN, 500))
-		if !errors.Is(err, payment.ErrNotSupported) {
-			t.Errorf("refund = %v, want ErrNotSupported", err)
+	t.Run("partial refunds go back in the wallet's currency at the locked rate and together return exactly the charge", func(t *testing.T) {
+		q := h.Approved(t, 1250)
+		charged := h.Stored(t, q.ID).WalletAmount
+		var returned int64
+		for _, part := range []int64{333, 417, 500} {
+			r, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), q.RRN, part))
+			if err != nil || r.State != payment.StateApproved {
+				t.Fatalf("refund of %d = %v, %v", part, r, err)
+			}
+			stored := h.Stored(t, r.ID)
+			if stored.WalletAmount.Currency != "CNY" || stored.WalletAmount.Minor <= 0 {
+				t.Fatalf("refund journaled with wallet amount %+v", stored.WalletAmount)
+			}
+			returned += stored.WalletAmount.Minor
+			if returned > charged.Minor {
+				t.Fatalf("refunds returned %d CNY of %d charged", returned, charged.Minor)
+			}
 		}
+		if returned != charged.Minor {
+			t.Errorf("the three refunds returned %d CNY, the purchase charged %d", returned, charged.Minor)
+		}
+		if got := h.Payment(t, q.ID); got.Refunded != charged.Minor {
+			t.Errorf("the wallet returned %d, want %d", got.Refunded, charged.Minor)
+		}
+		if _, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), q.RRN, 1)); !errors.Is(err, payment.ErrInvalidAmount) {
+			t.Errorf("a refund beyond the purchase = %v, want ErrInvalidAmount", err)
+		}
+		h.CheckLedger(t)
 	})
 }
 

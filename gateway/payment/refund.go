@@ -46,12 +46,7 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 	if req.Amount.Currency != orig.Amount.Currency {
 		return nil, ErrCurrency
 	}
-	if orig.Conversion.Applied() {
-		// A refund must go back in the wallet's currency at the locked
-		// rate; until that is built, refuse rather than send the wrong
-		// currency. A reversal (full cancel or refund) still works.
-		return nil, fmt.Errorf("%w: refund of a converted purchase", ErrNotSupported)
-	}
+
 	adapter, ok := e.cfg.Adapters.Adapter(orig.Scheme)
 	if !ok {
 		return nil, fmt.Errorf("%w: no adapter configured for %s", ErrUnavailable, orig.Scheme)
@@ -70,6 +65,13 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 		OriginalID:   orig.ID,
 		OriginalRRN:  req.OriginalRRN,
 		NextActionAt: start.Add(e.cfg.Budget + e.cfg.ResolveInterval),
+	}
+	if orig.Conversion.Applied() {
+		wallet, err := e.refundInWallet(ctx, orig, req.Amount.Minor)
+		if err != nil {
+			return nil, err
+		}
+		a.Conversion, a.WalletAmount = orig.Conversion, wallet
 	}
 	l, err := e.create(ctx, a)
 	switch {
@@ -124,7 +126,7 @@ func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live, first
 	resp, err := adapter.Refund(ctx, &schemev1.RefundRequest{
 		RefundIdempotencyKey:  a.ID,
 		PaymentIdempotencyKey: orig.ID,
-		Amount:                &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: a.Amount.Minor},
+		Amount:                &schemev1.Money{Currency: a.charged().Currency, MinorUnits: a.charged().Minor},
 		Reason:                "refund at the terminal",
 	})
 	o, reason := classify(resp.GetResult(), err)
@@ -143,7 +145,7 @@ func (e *Engine) sendRefund(ctx context.Context, adapter Adapter, l *live, first
 			a.State = StateApproved
 			a.ApprovalCode = newApprovalCode()
 			a.SchemeTxnID = resp.GetSchemeRefundId()
-			if w := resp.GetWalletAmount(); w != nil {
+			if w := resp.GetWalletAmount(); w != nil && !a.Conversion.Applied() {
 				a.WalletAmount = Money{Minor: w.GetMinorUnits(), Currency: w.GetCurrency()}
 			}
 		})

@@ -192,13 +192,17 @@ func (e *Engine) stepCancelRefund(ctx context.Context, adapter Adapter, l *live)
 	case o == outcomeFailure:
 		return e.finish(ctx, l, StateRefundPending, StateCancelled, "refund_skipped", "scheme holds no paid payment ("+string(reason)+"); nothing to return")
 	}
+	// The refund goes back in the currency the wallet was charged in, less
+	// what approved refunds already returned there.
 	refunded, err := e.cfg.Store.RefundedMinor(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	// The refund goes back in the currency the wallet was charged in; a
-	// converted purchase cannot have been partly refunded (Refund refuses
-	// it), so its rest is the whole charge.
+	if a.Conversion.Applied() {
+		if refunded, _, err = e.cfg.Store.RefundedWallet(ctx, a.ID); err != nil {
+			return err
+		}
+	}
 	charged := a.charged()
 	rest := charged.Minor - refunded
 	if rest <= 0 {

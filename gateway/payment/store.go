@@ -50,6 +50,10 @@ type Store interface {
 	AttemptByRRN(ctx context.Context, merchantID, rrn string) (*Attempt, error)
 	// RefundedMinor sums the approved refunds of a purchase.
 	RefundedMinor(ctx context.Context, purchaseID string) (int64, error)
+	// RefundedWallet sums the wallet amounts (WalletAmount.Minor) of a
+	// purchase's refunds: approved ones, and every one not declined (those
+	// pending may yet be approved). ErrNotFound for an unknown purchase.
+	RefundedWallet(ctx context.Context, purchaseID string) (approved, held int64, err error)
 	// Events lists an attempt's journal, oldest first.
 	Events(ctx context.Context, attemptID string) ([]Event, error)
 	// DueAttempts lists up to limit attempts that are not final and whose

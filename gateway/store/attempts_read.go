@@ -26,6 +26,11 @@ const (
 	queryRefunded      = `SELECT EXISTS (SELECT 1 FROM attempts WHERE id = ?1),
 		COALESCE((SELECT SUM(amount_minor) FROM attempts
 			WHERE original_id = ?1 AND kind = 'refund' AND state = 'approved'), 0)`
+	queryRefundedWallet = `SELECT EXISTS (SELECT 1 FROM attempts WHERE id = ?1),
+		COALESCE((SELECT SUM(wallet_amount_minor) FROM attempts
+			WHERE original_id = ?1 AND kind = 'refund' AND state = 'approved'), 0),
+		COALESCE((SELECT SUM(wallet_amount_minor) FROM attempts
+			WHERE original_id = ?1 AND kind = 'refund' AND state <> 'declined'), 0)`
 	queryEvents = `SELECT attempt_id, at, type, detail FROM events WHERE attempt_id = ? ORDER BY id`
 	queryDue    = `SELECT ` + attemptColumns + ` FROM attempts
 		WHERE state IN ` + dueStates + ` AND next_action_at <= ? AND flagged_at = 0
@@ -92,6 +97,22 @@ func (s *SQLite) RefundedMinor(ctx context.Context, purchaseID string) (int64, e
 		return 0, fmt.Errorf("store: refunded amount of %s: %w", purchaseID, payment.ErrNotFound)
 	}
 	return sum, nil
+}
+
+// RefundedWallet sums the wallet amounts of a purchase's refunds, as
+// payment.Store documents.
+func (s *SQLite) RefundedWallet(ctx context.Context, purchaseID string) (approved, held int64, err error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, 0, fmt.Errorf("store: refunded wallet amount of %s: %w", purchaseID, err)
+	}
+	var exists bool
+	if err := s.reads.refundedWallet.QueryRowContext(ctx, purchaseID).Scan(&exists, &approved, &held); err != nil {
+		return 0, 0, fmt.Errorf("store: refunded wallet amount of %s: %w", purchaseID, err)
+	}
+	if !exists {
+		return 0, 0, fmt.Errorf("store: refunded wallet amount of %s: %w", purchaseID, payment.ErrNotFound)
+	}
+	return approved, held, nil
 }
 
 // Events lists an attempt's journal in the order it was written; an attempt

@@ -82,7 +82,7 @@ func (w *writeStatements) close() { closeAll(w.list()) }
 type readStatements struct {
 	attemptByID, attemptByKey, attemptByRRN *sql.Stmt
 	attemptExists, refunded, events, due    *sql.Stmt
-	flagged                                 *sql.Stmt
+	flagged, refundedWallet                 *sql.Stmt
 	merchant, terminal                      *sql.Stmt
 }
 
@@ -96,6 +96,7 @@ func (r *readStatements) list() []statement {
 		{&r.events, queryEvents},
 		{&r.due, queryDue},
 		{&r.flagged, queryFlagged},
+		{&r.refundedWallet, queryRefundedWallet},
 		{&r.merchant, queryMerchant},
 		{&r.terminal, queryTerminal},
 	}

@@ -136,3 +136,31 @@ func testRefundedMinor(t *testing.T, s payment.Store) {
 		t.Errorf("RefundedMinor of a purchase not stored = %v, want ErrNotFound", err)
 	}
 }
+
+func testRefundedWallet(t *testing.T, s payment.Store) {
+	p := approvedPurchase(t, s, 1000)
+	if a, h, err := s.RefundedWallet(t.Context(), p.ID); err != nil || a != 0 || h != 0 {
+		t.Fatalf("RefundedWallet with no refund = %d, %d, %v; want 0, 0", a, h, err)
+	}
+	// Merchant amount → wallet amount of each refund, and its state.
+	for _, r := range []struct {
+		minor, wallet int64
+		state         payment.State
+	}{
+		{100, 831, payment.StateApproved}, {200, 1661, payment.StateApproved},
+		{30, 250, payment.StatePending}, {50, 416, payment.StateDeclined},
+	} {
+		ref := newRefund(p, r.minor)
+		ref.WalletAmount = payment.Money{Minor: r.wallet, Currency: "CNY"}
+		mustCreate(t, s, ref)
+		if r.state != payment.StatePending {
+			mustMove(t, s, ref, r.state, "refund_result")
+		}
+	}
+	if a, h, err := s.RefundedWallet(t.Context(), p.ID); err != nil || a != 2492 || h != 2742 {
+		t.Errorf("RefundedWallet = %d, %d, %v; want 2492 approved, 2742 held (approved and pending)", a, h, err)
+	}
+	if _, _, err := s.RefundedWallet(t.Context(), "no-such-purchase"); !errors.Is(err, payment.ErrNotFound) {
+		t.Errorf("RefundedWallet of a purchase not stored = %v, want ErrNotFound", err)
+	}
+}

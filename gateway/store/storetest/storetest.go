@@ -50,6 +50,7 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"A repeated refund is a duplicate even when it would exceed", testRefundRepeat},
 		{"Concurrent refunds of one purchase never exceed it", testRefundConcurrent},
 		{"RefundedMinor sums the approved refunds only", testRefundedMinor},
+		{"RefundedWallet sums the wallet amounts of approved and of held refunds", testRefundedWallet},
 		{"DueAttempts lists the attempts not final that are due, oldest first, up to limit", testDue},
 		{"A flagged attempt leaves DueAttempts for FlaggedAttempts until it is final", testFlagged},
 		{"The FX quote and settlement of an attempt are fixed at creation", testConversionFixed},
