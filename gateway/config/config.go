@@ -90,6 +90,9 @@ type FX struct {
 	// Markup is the default mark-up, percent over the ECB euro reference
 	// rate, e.g. "2.50"; adapters[].markup and merchants[].markup override.
 	Markup string `yaml:"markup"`
+	// RefundRate is "locked" (default: refunds convert at the purchase's
+	// rate) or "current" (at a quote taken at refund time).
+	RefundRate string `yaml:"refund_rate"`
 }
 
 // Adapter declares a scheme adapter: built in (served by this process over
@@ -209,6 +212,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Pricing(); err != nil {
 		errs = append(errs, err)
+	}
+	if r := c.FX.RefundRate; r != "" && r != "locked" && r != "current" {
+		errs = append(errs, fmt.Errorf("fx.refund_rate %q: want locked or current", r))
 	}
 	switch c.FX.Source {
 	case "", "ecb":

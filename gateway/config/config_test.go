@@ -40,6 +40,7 @@ func TestParseRejectsWhatItCannotRun(t *testing.T) {
 		{"a mark-up over 20 percent", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, markup: '25'}]\n", "mark-up"},
 		{"an unknown rounding", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, rounding: down}]\n", "rounding"},
 		{"an unknown rate source", "fx: {source: oracle}\n", "oracle"},
+		{"an unknown refund rate", "fx: {refund_rate: yesterday}\n", "yesterday"},
 		{"a static source without its table", "fx: {source: static}\n", "static"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -97,19 +97,20 @@ func (n *Node) startEngine(router *schemes.Router) error {
 		return err
 	}
 	engine, err := payment.New(payment.Config{
-		FX:              quoter,
-		Store:           n.store,
-		Adapters:        registryAdapters{n.registry},
-		Router:          router,
-		Budget:          p.Budget,
-		PayTimeout:      p.PayTimeout,
-		InquiryInterval: p.InquiryInterval,
-		ResolveInterval: p.ResolveInterval,
-		RetryMax:        p.RetryMax,
-		NotFoundGrace:   p.NotFoundGrace,
-		GiveUpAge:       p.GiveUpAge,
-		Logger:          n.log,
-		Observer:        n.metrics.Observer(),
+		FX:                  quoter,
+		RefundAtCurrentRate: n.cfg.FX.RefundRate == "current",
+		Store:               n.store,
+		Adapters:            registryAdapters{n.registry},
+		Router:              router,
+		Budget:              p.Budget,
+		PayTimeout:          p.PayTimeout,
+		InquiryInterval:     p.InquiryInterval,
+		ResolveInterval:     p.ResolveInterval,
+		RetryMax:            p.RetryMax,
+		NotFoundGrace:       p.NotFoundGrace,
+		GiveUpAge:           p.GiveUpAge,
+		Logger:              n.log,
+		Observer:            n.metrics.Observer(),
 	})
 	if err != nil {
 		return fmt.Errorf("node: payment engine: %w", err)

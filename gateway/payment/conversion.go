@@ -103,7 +103,7 @@ func (c Conversion) DE10() (string, error) {
 }
 
 // refundInWallet converts a refund of a converted purchase at the purchase's
-// locked rate (rounded up, capped at what the wallet still holds, so that
+// locked rate, or the current one when so configured (rounded up, capped at what the wallet still holds, so that
 // partial refunds never return more than was charged: fx.RefundCharge). What
 // refunds not declined already hold counts as returned.
 func (e *Engine) refundInWallet(ctx context.Context, orig *Attempt, refundMinor int64) (Money, error) {
@@ -116,6 +116,11 @@ func (e *Engine) refundInWallet(ctx context.Context, orig *Attempt, refundMinor 
 		return Money{}, fmt.Errorf("%w: journaled rate %q: %v", ErrSystem, orig.Conversion.AppliedRate, err)
 	}
 	q := fx.Quote{From: orig.Amount.Currency, To: orig.WalletAmount.Currency, Applied: rate}
+	if e.cfg.RefundAtCurrentRate && e.cfg.FX != nil {
+		if q, err = e.cfg.FX.Quote(ctx, orig.MerchantID, orig.Scheme, orig.Amount.Currency, orig.WalletAmount.Currency); err != nil {
+			return Money{}, fmt.Errorf("%w: %v", ErrNoConversion, err)
+		}
+	}
 	minor, err := fx.RefundCharge(q, refundMinor, orig.Amount.Minor, orig.WalletAmount.Minor, min(held, orig.WalletAmount.Minor))
 	if err != nil || minor <= 0 {
 		return Money{}, ErrInvalidAmount

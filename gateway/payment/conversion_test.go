@@ -128,3 +128,55 @@ func TestPurchaseNeedingAConversionWithoutRatesIsAnsweredUnavailable(t *testing.
 		t.Errorf("the wallet saw %d payments", n)
 	}
 }
+
+// shiftedRates serves the sample rates with CNY 10 % dearer, as if the
+// market moved between a purchase and its refund.
+type shiftedRates struct{ set fx.RateSet }
+
+func (r shiftedRates) Rate(_ context.Context, from, to string) (fx.Rate, error) {
+	rate, err := r.set.Cross(from, to)
+	rate.Value = rate.Value.Mul(decimal.RequireFromString("1.1"))
+	return rate, err
+}
+
+func TestRefundsAtTheCurrentRateWhenConfigured(t *testing.T) {
+	t.Parallel()
+	_, rates := newPricer(t)
+	moving := &switchable{Quoter: nil}
+	locked, err := fx.NewPricer(ecbRates{rates}, fx.PricingConfig{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := fx.NewPricer(shiftedRates{rates}, fx.PricingConfig{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moving.Quoter = locked
+	h := newHarness(t, harnessOptions{ChargeCurrencies: []string{"CNY"}, FX: moving, RefundAtCurrentRate: true})
+	p := h.Approved(t, 10000)
+	charged := h.Stored(t, p.ID).WalletAmount.Minor
+
+	moving.Quoter = later
+	r, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), p.RRN, 5000))
+	if err != nil || r.State != payment.StateApproved {
+		t.Fatalf("refund = %v, %v", r, err)
+	}
+	got := h.Stored(t, r.ID).WalletAmount.Minor
+	half := charged / 2
+	if got <= half+1 {
+		t.Errorf("half refunded at the current (10 %% dearer) rate returned %d CNY, not more than half the charge %d", got, half)
+	}
+	// The rest can only return what the wallet still holds.
+	r2, err := h.Engine.Refund(context.Background(), refundRequest(h.NextKey(), p.RRN, 5000))
+	if err != nil || r2.State != payment.StateApproved {
+		t.Fatalf("second refund = %v, %v", r2, err)
+	}
+	if total := got + h.Stored(t, r2.ID).WalletAmount.Minor; total != charged {
+		t.Errorf("refunds returned %d CNY in all, the purchase charged %d", total, charged)
+	}
+	h.CheckLedger(t)
+}
+
+// switchable lets a test change the quoter between calls; the test does so
+// only between engine calls.
+type switchable struct{ payment.Quoter }

@@ -112,6 +112,10 @@ type Config struct {
 	// FX locks exchange-rate quotes for schemes that cannot be charged in
 	// the merchant's currency; nil refuses such purchases (RC 91).
 	FX Quoter
+	// RefundAtCurrentRate converts refunds of converted purchases at a quote
+	// taken at refund time instead of the purchase's locked rate (the
+	// default). Either way no refund returns more than was charged.
+	RefundAtCurrentRate bool
 
 	// Clock tells the time and waits; default the real clock. A test
 	// injects a virtual one to run the engine's decisions without waiting.

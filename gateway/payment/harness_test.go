@@ -97,6 +97,8 @@ type harnessOptions struct {
 	ChargeCurrencies []string
 	// FX is the engine's quoter; default none.
 	FX payment.Quoter
+	// RefundAtCurrentRate is the engine's setting.
+	RefundAtCurrentRate bool
 }
 
 // harness is the payment engine wired to real parts: a SQLite store in a
@@ -240,17 +242,18 @@ func onboard(tb testing.TB, st payment.Store) {
 func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 	tb.Helper()
 	e, err := payment.New(payment.Config{
-		Store:           st,
-		Adapters:        h.Adapters,
-		Router:          h.Router,
-		Budget:          h.opts.Budget,
-		InquiryInterval: h.opts.InquiryInterval,
-		ResolveInterval: 50 * time.Millisecond,
-		RetryMax:        250 * time.Millisecond,
-		NotFoundGrace:   500 * time.Millisecond,
-		GiveUpAge:       h.opts.GiveUpAge,
-		FX:              h.opts.FX,
-		Logger:          slog.New(slog.DiscardHandler),
+		Store:               st,
+		Adapters:            h.Adapters,
+		Router:              h.Router,
+		Budget:              h.opts.Budget,
+		InquiryInterval:     h.opts.InquiryInterval,
+		ResolveInterval:     50 * time.Millisecond,
+		RetryMax:            250 * time.Millisecond,
+		NotFoundGrace:       500 * time.Millisecond,
+		GiveUpAge:           h.opts.GiveUpAge,
+		FX:                  h.opts.FX,
+		RefundAtCurrentRate: h.opts.RefundAtCurrentRate,
+		Logger:              slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		tb.Fatalf("payment.New: %v", err)
