@@ -180,3 +180,40 @@ func TestRefundsAtTheCurrentRateWhenConfigured(t *testing.T) {
 // switchable lets a test change the quoter between calls; the test does so
 // only between engine calls.
 type switchable struct{ payment.Quoter }
+
+func TestConcurrentRefundsOfAConvertedPurchaseNeverReturnMoreThanWasCharged(t *testing.T) {
+	t.Parallel()
+	pricer, _ := newPricer(t)
+	h := newHarness(t, harnessOptions{ChargeCurrencies: []string{"CNY"}, FX: pricer})
+	p := h.Approved(t, 1000)
+	charged := h.Stored(t, p.ID).WalletAmount.Minor
+
+	results := make(chan *payment.Attempt, 10)
+	for i := 0; i < 10; i++ {
+		key := h.NextKey()
+		go func() {
+			r, err := h.Engine.Refund(context.Background(), refundRequest(key, p.RRN, 150))
+			if err != nil {
+				r = nil
+			}
+			results <- r
+		}()
+	}
+	var merchant, wallet int64
+	for i := 0; i < 10; i++ {
+		if r := <-results; r != nil && r.State == payment.StateApproved {
+			merchant += r.Amount.Minor
+			wallet += h.Stored(t, r.ID).WalletAmount.Minor
+		}
+	}
+	if merchant > 1000 || wallet > charged {
+		t.Errorf("refunds returned %d EUR cents and %d CNY fen of a 1000 purchase charged %d", merchant, wallet, charged)
+	}
+	if merchant != 900 {
+		t.Errorf("approved refunds total %d, want 900 (six of 150 fit in 1000)", merchant)
+	}
+	if got := h.Payment(t, p.ID); got.Refunded != wallet {
+		t.Errorf("the wallet returned %d, the journal says %d", got.Refunded, wallet)
+	}
+	h.CheckLedger(t)
+}

@@ -145,6 +145,12 @@ type Engine struct {
 	base   context.Context
 	stop   context.CancelFunc
 	active sync.WaitGroup
+
+	// refundLocks serialise, per purchase (striped by its id), reading
+	// what refunds already returned and journaling the next one, so that
+	// concurrent partial refunds of a converted purchase cannot both claim
+	// the same remainder of the wallet's charge.
+	refundLocks [64]sync.Mutex
 }
 
 // New checks cfg and returns an Engine.

@@ -67,13 +67,24 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 		NextActionAt: start.Add(e.cfg.Budget + e.cfg.ResolveInterval),
 	}
 	if orig.Conversion.Applied() {
+		lock := &e.refundLocks[stripe(orig.ID, len(e.refundLocks))]
+		lock.Lock()
 		wallet, err := e.refundInWallet(ctx, orig, req.Amount.Minor)
 		if err != nil {
+			lock.Unlock()
 			return nil, err
 		}
 		a.Conversion, a.WalletAmount = orig.Conversion, wallet
+		l, err := e.create(ctx, a) // journaled before the next refund reads the sum
+		lock.Unlock()
+		return e.refundCreated(ctx, adapter, l, a, req, orig, err)
 	}
 	l, err := e.create(ctx, a)
+	return e.refundCreated(ctx, adapter, l, a, req, orig, err)
+}
+
+// refundCreated goes on with a refund once its creation was tried.
+func (e *Engine) refundCreated(ctx context.Context, adapter Adapter, l *live, a *Attempt, req RefundRequest, orig *Attempt, err error) (*Attempt, error) {
 	switch {
 	case errors.Is(err, ErrDuplicate):
 		return e.repeat(ctx, KindRefund, req.Key, a.RequestHash)
@@ -176,4 +187,13 @@ func (e *Engine) stepRefund(ctx context.Context, adapter Adapter, l *live) error
 		return nil
 	}
 	return e.retryLater(ctx, l, "refund still unknown")
+}
+
+// stripe picks one of n locks for id (FNV-1a).
+func stripe(id string, n int) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return int(h % uint32(n))
 }
