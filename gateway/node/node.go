@@ -40,7 +40,8 @@ type Node struct {
 	terminal *terminal.Server
 	termLn   net.Listener
 
-	fxStop context.CancelFunc // stops the rate cache's refresher
+	fxStop  context.CancelFunc // stops the rate cache's refresher
+	fxRates *fx.Cache          // nil without an fx source
 
 	stopEngine context.CancelFunc
 	engineDone chan struct{}
@@ -239,6 +240,14 @@ func (n *Node) readiness() map[string]metrics.Check {
 		c, _ := n.registry.Client(s)
 		checks["adapter "+s] = c.Healthy
 	}
+	if n.fxRates != nil {
+		// Any pair goes through the cache's age check; EUR/EUR needs no
+		// particular currency in the table.
+		checks["fx rates"] = func(ctx context.Context) error {
+			_, err := n.fxRates.Rate(ctx, "EUR", "EUR")
+			return err
+		}
+	}
 	return checks
 }
 
@@ -300,6 +309,7 @@ func (n *Node) startFX() (payment.Quoter, error) {
 		provider = static
 	}
 	cache := fx.NewCache(provider, fx.CacheConfig{TTL: c.CacheTTL, MaxAge: c.MaxAge})
+	n.fxRates = cache
 	ctx, cancel := context.WithCancel(context.Background())
 	n.fxStop = cancel
 	go func() {
