@@ -106,8 +106,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary(err)) {
+			if temporary(err) {
 				// Out of file descriptors and the like: back off, do not die.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				s.logger().Warn("terminal: accept failed; retrying", "err", err, "in", delay)
@@ -131,18 +130,16 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 }
 
-// errTemporary keeps accept errors that are not net.Error timeouts but
-// pass (EMFILE, ENFILE, ECONNABORTED) on the retry path.
-func errTemporary(err error) error {
-	type temporary interface{ Temporary() bool }
-	var t temporary
-	if errors.As(err, &t) && t.Temporary() {
-		return err
+// temporary reports whether an accept error passes (a timeout, EMFILE,
+// ENFILE, ECONNABORTED), so Serve backs off instead of returning.
+func temporary(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
 	}
-	return errNotTemporary
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
-
-var errNotTemporary = errors.New("not temporary")
 
 // Shutdown stops accepting, stops reading new requests, lets the requests
 // in flight be answered, then closes every connection. If ctx ends first it
