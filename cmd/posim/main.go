@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -250,20 +248,9 @@ func (o *options) requiredAmount(cur fx.Currency) (int64, error) {
 func (o *options) send(req *wire.Message) (*wire.Message, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	var tlsConfig *tls.Config
-	if o.useTLS || o.tlsCA != "" {
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		if o.tlsCA != "" {
-			pem, err := os.ReadFile(o.tlsCA)
-			if err != nil {
-				return nil, fmt.Errorf("--tls-ca: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("--tls-ca %s holds no PEM certificate", o.tlsCA)
-			}
-			tlsConfig.RootCAs = pool
-		}
+	tlsConfig, err := loadTLS(o.useTLS, o.tlsCA)
+	if err != nil {
+		return nil, err
 	}
 	c, err := pos.Dial(ctx, o.addr, tlsConfig)
 	if err != nil {

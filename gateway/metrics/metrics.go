@@ -77,25 +77,20 @@ func New() *Metrics {
 	return m
 }
 
-// Stage implements payment.Observer.
-func (m *Metrics) Stage(stage, scheme, op, outcome string, d time.Duration) {
-	m.Stages.WithLabelValues(stage, scheme, op, outcome).Observe(d.Seconds())
-}
-
-// Resolved implements payment.Observer.
-func (m *Metrics) ResolvedTo(scheme string, state payment.State) {
-	m.Resolved.WithLabelValues(scheme, string(state)).Inc()
-}
-
-// Observer adapts m to payment.Observer.
+// Observer adapts m to payment.Observer: the engine's stage timings and
+// resolutions land in Stages, Resolved and Flagged.
 func (m *Metrics) Observer() payment.Observer { return observer{m} }
 
 type observer struct{ m *Metrics }
 
 func (o observer) Stage(stage, scheme, op, outcome string, d time.Duration) {
-	o.m.Stage(stage, scheme, op, outcome, d)
+	o.m.Stages.WithLabelValues(stage, scheme, op, outcome).Observe(d.Seconds())
 }
-func (o observer) Resolved(scheme string, state payment.State) { o.m.ResolvedTo(scheme, state) }
+
+func (o observer) Resolved(scheme string, state payment.State) {
+	o.m.Resolved.WithLabelValues(scheme, string(state)).Inc()
+}
+
 func (o observer) Flagged(scheme string, state payment.State) {
 	o.m.Flagged.WithLabelValues(scheme, string(state)).Inc()
 }

@@ -57,7 +57,7 @@ func (c *conn) serve() {
 			return
 		}
 		c.handlers.Add(1)
-		go c.handle(c.ctx, frame)
+		go c.handle(frame)
 	}
 }
 
@@ -114,7 +114,7 @@ func (c *conn) stopReading() {
 	})
 }
 
-func (c *conn) handle(ctx context.Context, frame []byte) {
+func (c *conn) handle(frame []byte) {
 	start := time.Now()
 	defer c.handlers.Done()
 	defer func() { <-c.slots }()
@@ -144,7 +144,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) {
 		c.srv.logger().Info("terminal: malformed message answered 30", "remote", c.nc.RemoteAddr().String(), "terminal", req.TerminalID, "stan", req.STAN, "field", de.Field)
 		resp = respond(req, wire.RCFormatError)
 	} else {
-		resp = c.srv.Handler.ServeISO(ctx, req)
+		resp = c.srv.Handler.ServeISO(c.ctx, req)
 	}
 	if resp == nil {
 		return
