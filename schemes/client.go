@@ -173,5 +173,11 @@ func (c *Client) Refund(ctx context.Context, req *schemev1.RefundRequest) (*sche
 	return call(ctx, c, func(ctx context.Context) (*schemev1.RefundResponse, error) { return c.api.Refund(ctx, req) })
 }
 
+// CreateOrder opens a merchant-presented order. An error means the outcome
+// is unknown (the order may exist), unless it wraps ErrCircuitOpen.
+func (c *Client) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequest) (*schemev1.CreateOrderResponse, error) {
+	return call(ctx, c, func(ctx context.Context) (*schemev1.CreateOrderResponse, error) { return c.api.CreateOrder(ctx, req) })
+}
+
 // Close closes the connection.
 func (c *Client) Close() error { return c.conn.Close() }

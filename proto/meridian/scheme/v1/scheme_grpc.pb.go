@@ -44,6 +44,7 @@ const (
 	SchemeAdapter_Inquire_FullMethodName         = "/meridian.scheme.v1.SchemeAdapter/Inquire"
 	SchemeAdapter_Cancel_FullMethodName          = "/meridian.scheme.v1.SchemeAdapter/Cancel"
 	SchemeAdapter_Refund_FullMethodName          = "/meridian.scheme.v1.SchemeAdapter/Refund"
+	SchemeAdapter_CreateOrder_FullMethodName     = "/meridian.scheme.v1.SchemeAdapter/CreateOrder"
 )
 
 // SchemeAdapterClient is the client API for SchemeAdapter service.
@@ -64,6 +65,15 @@ type SchemeAdapterClient interface {
 	Cancel(ctx context.Context, in *CancelRequest, opts ...grpc.CallOption) (*CancelResponse, error)
 	// Refund returns all or part of a paid payment.
 	Refund(ctx context.Context, in *RefundRequest, opts ...grpc.CallOption) (*RefundResponse, error)
+	// CreateOrder opens a merchant-presented order: the scheme returns a QR
+	// payload that the terminal displays and the customer pays by scanning it
+	// with the wallet app. The order is then a payment like any other under
+	// its idempotency key: Inquire answers PENDING while it waits for the
+	// customer, then SUCCESS or FAILURE; Cancel closes it, returning the money
+	// if the customer paid meanwhile; Refund returns a paid one. Adapters
+	// whose capabilities say supports_merchant_presented implement it; others
+	// answer codes.Unimplemented. (Added to v1 after the first release.)
+	CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error)
 }
 
 type schemeAdapterClient struct {
@@ -124,6 +134,16 @@ func (c *schemeAdapterClient) Refund(ctx context.Context, in *RefundRequest, opt
 	return out, nil
 }
 
+func (c *schemeAdapterClient) CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateOrderResponse)
+	err := c.cc.Invoke(ctx, SchemeAdapter_CreateOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SchemeAdapterServer is the server API for SchemeAdapter service.
 // All implementations must embed UnimplementedSchemeAdapterServer
 // for forward compatibility.
@@ -142,6 +162,15 @@ type SchemeAdapterServer interface {
 	Cancel(context.Context, *CancelRequest) (*CancelResponse, error)
 	// Refund returns all or part of a paid payment.
 	Refund(context.Context, *RefundRequest) (*RefundResponse, error)
+	// CreateOrder opens a merchant-presented order: the scheme returns a QR
+	// payload that the terminal displays and the customer pays by scanning it
+	// with the wallet app. The order is then a payment like any other under
+	// its idempotency key: Inquire answers PENDING while it waits for the
+	// customer, then SUCCESS or FAILURE; Cancel closes it, returning the money
+	// if the customer paid meanwhile; Refund returns a paid one. Adapters
+	// whose capabilities say supports_merchant_presented implement it; others
+	// answer codes.Unimplemented. (Added to v1 after the first release.)
+	CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error)
 	mustEmbedUnimplementedSchemeAdapterServer()
 }
 
@@ -166,6 +195,9 @@ func (UnimplementedSchemeAdapterServer) Cancel(context.Context, *CancelRequest) 
 }
 func (UnimplementedSchemeAdapterServer) Refund(context.Context, *RefundRequest) (*RefundResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Refund not implemented")
+}
+func (UnimplementedSchemeAdapterServer) CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateOrder not implemented")
 }
 func (UnimplementedSchemeAdapterServer) mustEmbedUnimplementedSchemeAdapterServer() {}
 func (UnimplementedSchemeAdapterServer) testEmbeddedByValue()                       {}
@@ -278,6 +310,24 @@ func _SchemeAdapter_Refund_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SchemeAdapter_CreateOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SchemeAdapterServer).CreateOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SchemeAdapter_CreateOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SchemeAdapterServer).CreateOrder(ctx, req.(*CreateOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SchemeAdapter_ServiceDesc is the grpc.ServiceDesc for SchemeAdapter service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -304,6 +354,10 @@ var SchemeAdapter_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Refund",
 			Handler:    _SchemeAdapter_Refund_Handler,
+		},
+		{
+			MethodName: "CreateOrder",
+			Handler:    _SchemeAdapter_CreateOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
