@@ -794,8 +794,14 @@ type PayRequest struct {
 	Merchant    *MerchantInfo `protobuf:"bytes,4,opt,name=merchant,proto3" json:"merchant,omitempty"`
 	// Short description for the customer's wallet history.
 	OrderDescription string `protobuf:"bytes,5,opt,name=order_description,json=orderDescription,proto3" json:"order_description,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The amount the merchant asked for, in the merchant's currency (DE 4 and
+	// DE 49 of the terminal's request). Equal to amount unless the gateway
+	// converted; schemes record it as the order amount (Alipay+
+	// order.orderAmount, TrueMoney metadata). Added to v1 later: an adapter
+	// must not require it.
+	MerchantAmount *Money `protobuf:"bytes,6,opt,name=merchant_amount,json=merchantAmount,proto3" json:"merchant_amount,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PayRequest) Reset() {
@@ -861,6 +867,13 @@ func (x *PayRequest) GetOrderDescription() string {
 		return x.OrderDescription
 	}
 	return ""
+}
+
+func (x *PayRequest) GetMerchantAmount() *Money {
+	if x != nil {
+		return x.MerchantAmount
+	}
+	return nil
 }
 
 type PayResponse struct {
@@ -1299,8 +1312,10 @@ type CreateOrderRequest struct {
 	// How long the customer has to pay, in seconds. The scheme may shorten it
 	// (expires_at says); 0 means the scheme's default.
 	ExpiresInSeconds int64 `protobuf:"varint,5,opt,name=expires_in_seconds,json=expiresInSeconds,proto3" json:"expires_in_seconds,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// As PayRequest.merchant_amount.
+	MerchantAmount *Money `protobuf:"bytes,6,opt,name=merchant_amount,json=merchantAmount,proto3" json:"merchant_amount,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateOrderRequest) Reset() {
@@ -1366,6 +1381,13 @@ func (x *CreateOrderRequest) GetExpiresInSeconds() int64 {
 		return x.ExpiresInSeconds
 	}
 	return 0
+}
+
+func (x *CreateOrderRequest) GetMerchantAmount() *Money {
+	if x != nil {
+		return x.MerchantAmount
+	}
+	return nil
 }
 
 type CreateOrderResponse struct {
@@ -1496,14 +1518,15 @@ const file_meridian_scheme_v1_scheme_proto_rawDesc = "" +
 	"\x04city\x18\x06 \x01(\tR\x04city\x12\x19\n" +
 	"\bstore_id\x18\a \x01(\tR\astoreId\x12\x1f\n" +
 	"\vterminal_id\x18\b \x01(\tR\n" +
-	"terminalId\"\xf6\x01\n" +
+	"terminalId\"\xba\x02\n" +
 	"\n" +
 	"PayRequest\x12'\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tR\x0eidempotencyKey\x12!\n" +
 	"\fpayment_code\x18\x02 \x01(\tR\vpaymentCode\x121\n" +
 	"\x06amount\x18\x03 \x01(\v2\x19.meridian.scheme.v1.MoneyR\x06amount\x12<\n" +
 	"\bmerchant\x18\x04 \x01(\v2 .meridian.scheme.v1.MerchantInfoR\bmerchant\x12+\n" +
-	"\x11order_description\x18\x05 \x01(\tR\x10orderDescription\"\xf1\x01\n" +
+	"\x11order_description\x18\x05 \x01(\tR\x10orderDescription\x12B\n" +
+	"\x0fmerchant_amount\x18\x06 \x01(\v2\x19.meridian.scheme.v1.MoneyR\x0emerchantAmount\"\xf1\x01\n" +
 	"\vPayResponse\x122\n" +
 	"\x06result\x18\x01 \x01(\v2\x1a.meridian.scheme.v1.ResultR\x06result\x122\n" +
 	"\x15scheme_transaction_id\x18\x02 \x01(\tR\x13schemeTransactionId\x12>\n" +
@@ -1530,13 +1553,14 @@ const file_meridian_scheme_v1_scheme_proto_rawDesc = "" +
 	"\x0eRefundResponse\x122\n" +
 	"\x06result\x18\x01 \x01(\v2\x1a.meridian.scheme.v1.ResultR\x06result\x12(\n" +
 	"\x10scheme_refund_id\x18\x02 \x01(\tR\x0eschemeRefundId\x12>\n" +
-	"\rwallet_amount\x18\x03 \x01(\v2\x19.meridian.scheme.v1.MoneyR\fwalletAmount\"\x89\x02\n" +
+	"\rwallet_amount\x18\x03 \x01(\v2\x19.meridian.scheme.v1.MoneyR\fwalletAmount\"\xcd\x02\n" +
 	"\x12CreateOrderRequest\x12'\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tR\x0eidempotencyKey\x121\n" +
 	"\x06amount\x18\x02 \x01(\v2\x19.meridian.scheme.v1.MoneyR\x06amount\x12<\n" +
 	"\bmerchant\x18\x03 \x01(\v2 .meridian.scheme.v1.MerchantInfoR\bmerchant\x12+\n" +
 	"\x11order_description\x18\x04 \x01(\tR\x10orderDescription\x12,\n" +
-	"\x12expires_in_seconds\x18\x05 \x01(\x03R\x10expiresInSeconds\"\xf6\x01\n" +
+	"\x12expires_in_seconds\x18\x05 \x01(\x03R\x10expiresInSeconds\x12B\n" +
+	"\x0fmerchant_amount\x18\x06 \x01(\v2\x19.meridian.scheme.v1.MoneyR\x0emerchantAmount\"\xf6\x01\n" +
 	"\x13CreateOrderResponse\x122\n" +
 	"\x06result\x18\x01 \x01(\v2\x1a.meridian.scheme.v1.ResultR\x06result\x122\n" +
 	"\x15scheme_transaction_id\x18\x02 \x01(\tR\x13schemeTransactionId\x12\x1d\n" +
@@ -1629,35 +1653,37 @@ var file_meridian_scheme_v1_scheme_proto_depIdxs = []int32{
 	3,  // 4: meridian.scheme.v1.Capabilities.merchant_presented_format:type_name -> meridian.scheme.v1.QRFormat
 	4,  // 5: meridian.scheme.v1.PayRequest.amount:type_name -> meridian.scheme.v1.Money
 	9,  // 6: meridian.scheme.v1.PayRequest.merchant:type_name -> meridian.scheme.v1.MerchantInfo
-	5,  // 7: meridian.scheme.v1.PayResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 8: meridian.scheme.v1.PayResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
-	5,  // 9: meridian.scheme.v1.InquireResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 10: meridian.scheme.v1.InquireResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
-	5,  // 11: meridian.scheme.v1.CancelResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 12: meridian.scheme.v1.RefundRequest.amount:type_name -> meridian.scheme.v1.Money
-	5,  // 13: meridian.scheme.v1.RefundResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 14: meridian.scheme.v1.RefundResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
-	4,  // 15: meridian.scheme.v1.CreateOrderRequest.amount:type_name -> meridian.scheme.v1.Money
-	9,  // 16: meridian.scheme.v1.CreateOrderRequest.merchant:type_name -> meridian.scheme.v1.MerchantInfo
-	5,  // 17: meridian.scheme.v1.CreateOrderResponse.result:type_name -> meridian.scheme.v1.Result
-	3,  // 18: meridian.scheme.v1.CreateOrderResponse.qr_format:type_name -> meridian.scheme.v1.QRFormat
-	7,  // 19: meridian.scheme.v1.SchemeAdapter.GetCapabilities:input_type -> meridian.scheme.v1.GetCapabilitiesRequest
-	10, // 20: meridian.scheme.v1.SchemeAdapter.Pay:input_type -> meridian.scheme.v1.PayRequest
-	12, // 21: meridian.scheme.v1.SchemeAdapter.Inquire:input_type -> meridian.scheme.v1.InquireRequest
-	14, // 22: meridian.scheme.v1.SchemeAdapter.Cancel:input_type -> meridian.scheme.v1.CancelRequest
-	16, // 23: meridian.scheme.v1.SchemeAdapter.Refund:input_type -> meridian.scheme.v1.RefundRequest
-	18, // 24: meridian.scheme.v1.SchemeAdapter.CreateOrder:input_type -> meridian.scheme.v1.CreateOrderRequest
-	8,  // 25: meridian.scheme.v1.SchemeAdapter.GetCapabilities:output_type -> meridian.scheme.v1.Capabilities
-	11, // 26: meridian.scheme.v1.SchemeAdapter.Pay:output_type -> meridian.scheme.v1.PayResponse
-	13, // 27: meridian.scheme.v1.SchemeAdapter.Inquire:output_type -> meridian.scheme.v1.InquireResponse
-	15, // 28: meridian.scheme.v1.SchemeAdapter.Cancel:output_type -> meridian.scheme.v1.CancelResponse
-	17, // 29: meridian.scheme.v1.SchemeAdapter.Refund:output_type -> meridian.scheme.v1.RefundResponse
-	19, // 30: meridian.scheme.v1.SchemeAdapter.CreateOrder:output_type -> meridian.scheme.v1.CreateOrderResponse
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	4,  // 7: meridian.scheme.v1.PayRequest.merchant_amount:type_name -> meridian.scheme.v1.Money
+	5,  // 8: meridian.scheme.v1.PayResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 9: meridian.scheme.v1.PayResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
+	5,  // 10: meridian.scheme.v1.InquireResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 11: meridian.scheme.v1.InquireResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
+	5,  // 12: meridian.scheme.v1.CancelResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 13: meridian.scheme.v1.RefundRequest.amount:type_name -> meridian.scheme.v1.Money
+	5,  // 14: meridian.scheme.v1.RefundResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 15: meridian.scheme.v1.RefundResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
+	4,  // 16: meridian.scheme.v1.CreateOrderRequest.amount:type_name -> meridian.scheme.v1.Money
+	9,  // 17: meridian.scheme.v1.CreateOrderRequest.merchant:type_name -> meridian.scheme.v1.MerchantInfo
+	4,  // 18: meridian.scheme.v1.CreateOrderRequest.merchant_amount:type_name -> meridian.scheme.v1.Money
+	5,  // 19: meridian.scheme.v1.CreateOrderResponse.result:type_name -> meridian.scheme.v1.Result
+	3,  // 20: meridian.scheme.v1.CreateOrderResponse.qr_format:type_name -> meridian.scheme.v1.QRFormat
+	7,  // 21: meridian.scheme.v1.SchemeAdapter.GetCapabilities:input_type -> meridian.scheme.v1.GetCapabilitiesRequest
+	10, // 22: meridian.scheme.v1.SchemeAdapter.Pay:input_type -> meridian.scheme.v1.PayRequest
+	12, // 23: meridian.scheme.v1.SchemeAdapter.Inquire:input_type -> meridian.scheme.v1.InquireRequest
+	14, // 24: meridian.scheme.v1.SchemeAdapter.Cancel:input_type -> meridian.scheme.v1.CancelRequest
+	16, // 25: meridian.scheme.v1.SchemeAdapter.Refund:input_type -> meridian.scheme.v1.RefundRequest
+	18, // 26: meridian.scheme.v1.SchemeAdapter.CreateOrder:input_type -> meridian.scheme.v1.CreateOrderRequest
+	8,  // 27: meridian.scheme.v1.SchemeAdapter.GetCapabilities:output_type -> meridian.scheme.v1.Capabilities
+	11, // 28: meridian.scheme.v1.SchemeAdapter.Pay:output_type -> meridian.scheme.v1.PayResponse
+	13, // 29: meridian.scheme.v1.SchemeAdapter.Inquire:output_type -> meridian.scheme.v1.InquireResponse
+	15, // 30: meridian.scheme.v1.SchemeAdapter.Cancel:output_type -> meridian.scheme.v1.CancelResponse
+	17, // 31: meridian.scheme.v1.SchemeAdapter.Refund:output_type -> meridian.scheme.v1.RefundResponse
+	19, // 32: meridian.scheme.v1.SchemeAdapter.CreateOrder:output_type -> meridian.scheme.v1.CreateOrderResponse
+	27, // [27:33] is the sub-list for method output_type
+	21, // [21:27] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_meridian_scheme_v1_scheme_proto_init() }
