@@ -72,6 +72,9 @@ const (
 	ReasonTimeout Reason = "timeout"
 	// ReasonUnavailable: the scheme could not be reached.
 	ReasonUnavailable Reason = "unavailable"
+	// ReasonOrderExpired: the customer did not pay a merchant-presented
+	// order before it expired; it was cancelled.
+	ReasonOrderExpired Reason = "order_expired"
 	// ReasonReversed: the terminal reversed the purchase.
 	ReasonReversed Reason = "reversed"
 	// ReasonSystem: the gateway failed (store, programming error).
@@ -131,6 +134,11 @@ type Attempt struct {
 	OriginalID  string // refunds: the purchase refunded
 	OriginalRRN string // refunds: DE 48 tag 20 as sent
 
+	// Order is set for a merchant-presented purchase (DE 22 821): the
+	// terminal shows a QR the customer pays by scanning. It is fixed at
+	// creation except for its QR fields, set once the scheme made the order.
+	Order Order
+
 	// Tries counts scheme calls made to resolve a non-final attempt;
 	// NextActionAt is when the resolver next looks at it.
 	Tries        int
@@ -157,6 +165,25 @@ type Conversion struct {
 	AsOf          time.Time
 	Rounding      string
 }
+
+// Order describes a merchant-presented purchase.
+type Order struct {
+	// Presented marks the purchase as merchant-presented; the other fields
+	// are empty until the scheme has created the order.
+	Presented bool
+	// QRPayload is what the terminal displays (DE 48 tag 03); it names the
+	// order, not the customer.
+	QRPayload string
+	// QRFormat is "emvco_mpm", "url" or "text".
+	QRFormat string
+	// ExpiresAt is when the order stops taking payment; the engine cancels
+	// it then if the customer has not paid.
+	ExpiresAt time.Time
+}
+
+// Created reports whether the scheme created the order and the terminal can
+// show it.
+func (o Order) Created() bool { return o.Presented && o.QRPayload != "" }
 
 // Applied reports whether a conversion was locked.
 func (c Conversion) Applied() bool { return c.QuoteID != "" }

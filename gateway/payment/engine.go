@@ -109,6 +109,18 @@ type Config struct {
 	// outage.
 	GiveUpAge time.Duration
 
+	// OrderTTL is how long the customer has to pay a merchant-presented QR;
+	// a scheme may close the order sooner. Default DefaultOrderTTL (3 min).
+	OrderTTL time.Duration
+	// OrderPollInterval is how often the resolver asks the scheme about an
+	// order not yet paid. Default DefaultOrderPollInterval (2 s).
+	OrderPollInterval time.Duration
+	// CheckQR checks a QR payload a scheme returned before the terminal is
+	// given it (format is one of the QRFormat values); an order whose
+	// payload fails is closed and answered 96. Nil checks only length and
+	// characters.
+	CheckQR func(format, payload string) error
+
 	// FX locks exchange-rate quotes for schemes that cannot be charged in
 	// the merchant's currency; nil refuses such purchases (RC 91).
 	FX Quoter
@@ -184,6 +196,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.GiveUpAge <= 0 {
 		cfg.GiveUpAge = DefaultGiveUpAge
+	}
+	if cfg.OrderTTL <= 0 {
+		cfg.OrderTTL = DefaultOrderTTL
+	}
+	if cfg.OrderPollInterval <= 0 {
+		cfg.OrderPollInterval = DefaultOrderPollInterval
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}

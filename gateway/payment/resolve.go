@@ -116,6 +116,10 @@ func (e *Engine) step(ctx context.Context, l *live) error {
 	switch {
 	case a.Kind == KindRefund && (a.State == StatePending || a.State == StateUnknown):
 		return e.stepRefund(ctx, adapter, l)
+	case a.State == StatePending && a.Order.Created():
+		// A merchant-presented order awaiting the customer: not late, just
+		// unpaid until it expires.
+		return e.pollOrder(ctx, adapter, l)
 	case a.State == StatePending || a.State == StateUnknown:
 		// Its request's budget has passed without a final answer (the
 		// process stopped, or the journal failed): the terminal did not get

@@ -163,6 +163,9 @@ func (e *Engine) Status(ctx context.Context, merchantID, terminalID, rrn string)
 	if err != nil {
 		return nil, fmt.Errorf("%w: load purchase: %v", ErrSystem, err)
 	}
+	if a.State == StatePending && a.Order.Created() {
+		return e.refreshOrder(ctx, a), nil
+	}
 	if l := e.live.get(a.ID); l != nil {
 		// The live copy gets the store's RRN and times just after the
 		// store has them; until then the stored record is as fresh.

@@ -37,8 +37,9 @@ type Store interface {
 	// UpdateAttempt stores a's new state and appends ev to its journal, in
 	// one transaction. It sets a.UpdatedAt. It writes State, Reason,
 	// SchemeCode, ApprovalCode, SchemeTxnID, WalletAmount, WalletBrand,
-	// Tries, NextActionAt and FlaggedAt; the other fields (Conversion and
-	// Settlement among them) are fixed at creation.
+	// Tries, NextActionAt, FlaggedAt and the QR fields of Order (QRPayload,
+	// QRFormat, ExpiresAt); the other fields (Conversion, Settlement and
+	// Order.Presented among them) are fixed at creation.
 	UpdateAttempt(ctx context.Context, a *Attempt, ev Event) error
 
 	// AppendEvent appends an event that changes no state.

@@ -224,7 +224,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanAttempt(row scanner) (*payment.Attempt, error) {
 	var a payment.Attempt
-	var nextActionAt, createdAt, updatedAt, flaggedAt, fxAsOf int64
+	var nextActionAt, createdAt, updatedAt, flaggedAt, fxAsOf, orderExpiresAt int64
 	c := &a.Conversion
 	err := row.Scan(&a.ID, (*string)(&a.Kind), &a.RRN, &a.Key.TerminalID, &a.Key.STAN,
 		&a.Key.TransmissionTime, &a.MerchantID, &a.Scheme, &a.CodeMasked, &a.RequestHash,
@@ -232,11 +232,12 @@ func scanAttempt(row scanner) (*payment.Attempt, error) {
 		&a.SchemeCode, &a.ApprovalCode, &a.SchemeTxnID, &a.WalletAmount.Minor,
 		&a.WalletAmount.Currency, &a.WalletBrand, &a.OriginalID, &a.OriginalRRN, &a.Tries, &nextActionAt, &createdAt, &updatedAt, &flaggedAt,
 		&c.QuoteID, &c.ReferenceRate, &c.AppliedRate, &c.MarkupPercent, &c.Source, &fxAsOf, &c.Rounding,
-		&a.Settlement.Minor, &a.Settlement.Currency)
+		&a.Settlement.Minor, &a.Settlement.Currency,
+		&a.Order.Presented, &a.Order.QRPayload, &a.Order.QRFormat, &orderExpiresAt)
 	if err != nil {
 		return nil, err
 	}
 	a.NextActionAt, a.CreatedAt, a.UpdatedAt = decodeTime(nextActionAt), decodeTime(createdAt), decodeTime(updatedAt)
-	a.FlaggedAt, c.AsOf = decodeTime(flaggedAt), decodeTime(fxAsOf)
+	a.FlaggedAt, c.AsOf, a.Order.ExpiresAt = decodeTime(flaggedAt), decodeTime(fxAsOf), decodeTime(orderExpiresAt)
 	return &a, nil
 }

@@ -19,13 +19,14 @@ const attemptColumns = `id, kind, rrn, terminal_id, stan, transmission_time, mer
 	approval_code, scheme_txn_id, wallet_amount_minor, wallet_amount_currency, wallet_brand,
 	original_id, original_rrn, tries, next_action_at, created_at, updated_at, flagged_at,
 	fx_quote_id, fx_reference_rate, fx_applied_rate, fx_markup_percent, fx_source, fx_as_of, fx_rounding,
-	settlement_minor, settlement_currency`
+	settlement_minor, settlement_currency,
+	order_presented, order_qr_payload, order_qr_format, order_expires_at`
 
 const (
 	queryNextRRN       = `UPDATE rrn_sequence SET last = last + 1 WHERE id = 1 RETURNING last`
 	queryInsertAttempt = `INSERT INTO attempts (` + attemptColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-			?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	queryInsertEvent = `INSERT INTO events (attempt_id, at, type, detail) VALUES (?, ?, ?, ?)`
 	queryAttemptHead = `SELECT kind, state, amount_minor, amount_currency
 		FROM attempts WHERE id = ?`
@@ -39,7 +40,8 @@ const (
 	queryUpdateAttempt = `UPDATE attempts SET state = ?, reason = ?, scheme_code = ?,
 		approval_code = ?, scheme_txn_id = ?, wallet_amount_minor = ?, wallet_amount_currency = ?,
 		wallet_brand = ?, tries = ?, next_action_at = ?,
-		updated_at = ?, flagged_at = ?
+		updated_at = ?, flagged_at = ?,
+		order_qr_payload = ?, order_qr_format = ?, order_expires_at = ?
 		WHERE id = ?`
 )
 
@@ -197,7 +199,7 @@ func updateAttempt(tx *writeTx, a *payment.Attempt, ev payment.Event) error {
 	_, err = tx.st.updateAttempt.ExecContext(tx.ctx,
 		string(a.State), string(a.Reason), a.SchemeCode, a.ApprovalCode, a.SchemeTxnID,
 		a.WalletAmount.Minor, a.WalletAmount.Currency, a.WalletBrand, a.Tries, encodeTime(a.NextActionAt), encodeTime(a.UpdatedAt),
-		encodeTime(a.FlaggedAt), a.ID)
+		encodeTime(a.FlaggedAt), a.Order.QRPayload, a.Order.QRFormat, encodeTime(a.Order.ExpiresAt), a.ID)
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
@@ -250,6 +252,7 @@ func attemptArgs(a *payment.Attempt) []any {
 		a.Conversion.QuoteID, a.Conversion.ReferenceRate, a.Conversion.AppliedRate, a.Conversion.MarkupPercent,
 		a.Conversion.Source, encodeTime(a.Conversion.AsOf), a.Conversion.Rounding,
 		a.Settlement.Minor, a.Settlement.Currency,
+		encodeBool(a.Order.Presented), a.Order.QRPayload, a.Order.QRFormat, encodeTime(a.Order.ExpiresAt),
 	}
 }
 

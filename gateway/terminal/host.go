@@ -3,6 +3,7 @@ package terminal
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/meridian-gw/meridian/fx"
@@ -87,8 +88,7 @@ func (h *Host) financial(ctx context.Context, req *wire.Message) *wire.Message {
 			if !has(req, requiredMPM...) {
 				return respond(req, wire.RCFormatError)
 			}
-			// Merchant-presented QR is not offered yet.
-			return respond(req, wire.RCInvalidTransaction)
+			return h.order(ctx, req)
 		}
 		if !has(req, requiredPurchase...) {
 			return respond(req, wire.RCFormatError)
@@ -131,6 +131,35 @@ func (h *Host) purchase(ctx context.Context, req *wire.Message) *wire.Message {
 	}
 	return attemptResponse(req, a, rcForAttempt(a))
 }
+
+// order answers a merchant-presented purchase: RC 09 with the QR to show
+// in DE 48 tag 03 and the RRN (DE 37) the terminal polls with (0100).
+func (h *Host) order(ctx context.Context, req *wire.Message) *wire.Message {
+	amount, code, rc := h.money(req)
+	if rc != "" {
+		return respond(req, rc)
+	}
+	scheme, _ := req.PrivateData.Get(wire.TagSchemeWanted)
+	if len(scheme) > maxSchemeID {
+		return respond(req, wire.RCFormatError)
+	}
+	if rc := h.signOnCheck(req); rc != "" {
+		return respond(req, rc)
+	}
+	a, err := h.Engine.Order(ctx, payment.OrderRequest{
+		Key:        keyOf(req),
+		MerchantID: req.MerchantID,
+		Amount:     payment.Money{Minor: amount, Currency: code},
+		Scheme:     strings.ToUpper(strings.TrimSpace(scheme)),
+	})
+	if err != nil {
+		return h.refused(req, err)
+	}
+	return attemptResponse(req, a, rcForStatus(a))
+}
+
+// maxSchemeID bounds DE 48 tag 04: scheme ids are short upper-case names.
+const maxSchemeID = 32
 
 func (h *Host) refund(ctx context.Context, req *wire.Message) *wire.Message {
 	amount, code, rc := h.money(req)

@@ -2,6 +2,7 @@ package terminal
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/meridian-gw/meridian/gateway/terminal/pos"
@@ -43,12 +44,18 @@ func TestHostRefusesIncompleteOrUnsupportedRequests(t *testing.T) {
 			m.ProcessingCode = "010000"
 			return m
 		}(), "0210", wire.RCInvalidTransaction},
-		{"a merchant-presented purchase (DE 22 821) is not offered yet", func() *wire.Message {
-			m := term.Purchase(1250, "")
+		{"a merchant-presented purchase (DE 22 821) without DE 49 is a format error", func() *wire.Message {
+			m := without(term.Purchase(1250, ""), 49)
 			m.EntryMode = wire.EntryModeMerchantPresented
 			m.PrivateData = nil
 			return m
-		}(), "0210", wire.RCInvalidTransaction},
+		}(), "0210", wire.RCFormatError},
+		{"a merchant-presented purchase asking for an overlong scheme id is a format error", func() *wire.Message {
+			m := term.Purchase(1250, "")
+			m.EntryMode = wire.EntryModeMerchantPresented
+			m.PrivateData = wire.PrivateData{{Tag: wire.TagSchemeWanted, Value: strings.Repeat("X", 40)}}
+			return m
+		}(), "0210", wire.RCFormatError},
 		{"a purchase with another entry mode is invalid", func() *wire.Message {
 			m := term.Purchase(1250, "281012345678901234")
 			m.EntryMode = "051"

@@ -48,6 +48,7 @@ var reasonRC = map[payment.Reason]string{
 	payment.ReasonTimeout:           wire.RCSchemeUnavailable,
 	payment.ReasonUnavailable:       wire.RCSchemeUnavailable,
 	payment.ReasonReversed:          wire.RCDoNotHonour,
+	payment.ReasonOrderExpired:      wire.RCExpiredWalletCode,
 	payment.ReasonSystem:            wire.RCSystemMalfunction,
 }
 
@@ -69,11 +70,19 @@ func rcForAttempt(a *payment.Attempt) string {
 	return wire.RCSchemeUnavailable
 }
 
-// rcForStatus is the answer to a status inquiry (0100) about a purchase:
-// 09 while it is still being decided within its budget.
+// rcForStatus is the answer to a status inquiry (0100) about a purchase,
+// and to a merchant-presented purchase: 09 while it is still being decided
+// within its budget or its order awaits the customer.
 func rcForStatus(a *payment.Attempt) string {
-	if a.State == payment.StatePending || a.State == payment.StateUnknown {
+	switch {
+	case a.Order.Created() && a.State == payment.StatePending:
 		return wire.RCInProgress
+	case a.Order.Presented && a.State == payment.StatePending && a.Kind == payment.KindPurchase:
+		return wire.RCSchemeUnavailable // the order was never made: closed, as for 91
+	case a.State == payment.StatePending || a.State == payment.StateUnknown:
+		return wire.RCInProgress
+	case a.Reason == payment.ReasonOrderExpired:
+		return wire.RCExpiredWalletCode // being cancelled because it expired
 	}
 	return rcForAttempt(a)
 }

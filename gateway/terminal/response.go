@@ -51,6 +51,9 @@ func attemptResponse(req *wire.Message, a *payment.Attempt, rc string) *wire.Mes
 	if a.SchemeTxnID != "" {
 		resp.PrivateData.Set(wire.TagSchemeTransactionID, a.SchemeTxnID)
 	}
+	if rc == wire.RCInProgress && a.Order.Created() {
+		resp.PrivateData.Set(wire.TagQRPayload, a.Order.QRPayload)
+	}
 	if rc == wire.RCApproved && a.Kind == payment.KindPurchase && a.Conversion.Applied() {
 		addConversion(resp, a)
 	}

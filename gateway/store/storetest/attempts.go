@@ -59,6 +59,7 @@ func testRoundTrip(t *testing.T, s payment.Store) {
 	a.Conversion = payment.Conversion{QuoteID: "q-1", ReferenceRate: "7.7064", AppliedRate: "7.898", MarkupPercent: "2.5",
 		Source: "ECB", AsOf: a.NextActionAt.Add(-24 * time.Hour), Rounding: "half_up"}
 	a.Settlement = payment.Money{Minor: 1250, Currency: "EUR"}
+	a.Order = payment.Order{Presented: true, QRPayload: "00020101021226...6304ABCD", QRFormat: "emvco_mpm", ExpiresAt: a.NextActionAt.Add(5 * time.Minute)}
 	r := *a // a purchase never names an original: check those fields on a reversal
 	r.ID, r.Kind, r.OriginalID, r.OriginalRRN = a.ID+"-rev", payment.KindReversal, a.ID, "000000000001"
 	r.Key.STAN = "999999"
@@ -188,10 +189,13 @@ func testByRRN(t *testing.T, s payment.Store) {
 
 func testUpdateEvents(t *testing.T, s payment.Store) {
 	a := newPurchase("M1", 700)
+	a.Order = payment.Order{Presented: true}
 	mustCreate(t, s, a)
 	created := a.UpdatedAt
 	a.State, a.Tries, a.NextActionAt = payment.StateUnknown, 1, base.Add(time.Minute)
 	a.SchemeCode = "PROCESSING"
+	// The order's QR comes after the intent: an update writes it.
+	a.Order = payment.Order{Presented: true, QRPayload: "https://qr.example/o/1", QRFormat: "url", ExpiresAt: base.Add(5 * time.Minute)}
 	if err := s.UpdateAttempt(t.Context(), a, payment.Event{AttemptID: a.ID, At: base.Add(time.Second), Type: "pay_unknown", Detail: "no answer"}); err != nil {
 		t.Fatalf("UpdateAttempt: %v", err)
 	}

@@ -130,6 +130,7 @@ func checkSameAttempt(t *testing.T, got, want *payment.Attempt) {
 		{"UpdatedAt", &g.UpdatedAt, &w.UpdatedAt},
 		{"FlaggedAt", &g.FlaggedAt, &w.FlaggedAt},
 		{"Conversion.AsOf", &g.Conversion.AsOf, &w.Conversion.AsOf},
+		{"Order.ExpiresAt", &g.Order.ExpiresAt, &w.Order.ExpiresAt},
 	}
 	for _, tm := range times {
 		if !tm.g.Equal(*tm.w) {
