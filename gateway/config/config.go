@@ -18,6 +18,7 @@ import (
 
 	"github.com/meridian-gw/meridian/fx"
 	"github.com/meridian-gw/meridian/schemes"
+	"github.com/meridian-gw/meridian/schemes/reference"
 )
 
 //go:embed demo.yaml
@@ -122,13 +123,35 @@ type Adapter struct {
 	// SimulatorSlowDelay is how long the simulator holds an answer for the
 	// "no answer" amounts (…93); default the simulator's own.
 	SimulatorSlowDelay time.Duration `yaml:"simulator_slow_delay"`
-	// Partner API settings for a built-in adapter without simulator.
+	// SimulatorAddr is where the built-in simulator listens (its POST
+	// /sim/scan pays merchant-presented orders); default a free loopback
+	// port, logged at start.
+	SimulatorAddr string `yaml:"simulator_addr"`
+	// Partner API settings for a built-in adapter without simulator; which
+	// ones a scheme needs is in docs/CONFIGURATION.md.
 	BaseURL  string `yaml:"base_url"`
 	ClientID string `yaml:"client_id"`
-	// PrivateKey and WalletPublicKey name PEM files, or "env:NAME" for an
-	// environment variable holding the PEM. Never put keys in this file.
+	// ClientSecret, PrivateKey and WalletPublicKey name files (PEM for
+	// keys), or "env:NAME" for an environment variable holding the value.
+	// Never put secrets or keys in this file.
+	ClientSecret    string `yaml:"client_secret"`
 	PrivateKey      string `yaml:"private_key"`
 	WalletPublicKey string `yaml:"wallet_public_key"`
+	// TLS secures the connection to an adapter reached at Address.
+	TLS *AdapterTLS `yaml:"tls"`
+}
+
+// AdapterTLS is the gateway's side of (mutual) TLS to an adapter process.
+type AdapterTLS struct {
+	// CAFile verifies the adapter's certificate; default the system roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are the gateway's client certificate, for
+	// adapters that require one (mutual TLS).
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName overrides the name checked in the adapter's certificate;
+	// default the host of Address.
+	ServerName string `yaml:"server_name"`
 }
 
 // Merchant onboards a merchant and its terminals at start.
@@ -205,8 +228,14 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: set exactly one of builtin: true or address", where))
 		case a.Simulator && !a.Builtin:
 			errs = append(errs, fmt.Errorf("%s: simulator: true needs builtin: true", where))
-		case a.Builtin && !a.Simulator && (a.BaseURL == "" || a.ClientID == "" || a.PrivateKey == "" || a.WalletPublicKey == ""):
-			errs = append(errs, fmt.Errorf("%s: a built-in adapter without simulator needs base_url, client_id, private_key and wallet_public_key", where))
+		case a.Builtin && !reference.Has(a.Scheme):
+			errs = append(errs, fmt.Errorf("%s: no built-in adapter for this scheme (built in: %v); run the partner's adapter and set address", where, reference.Schemes()))
+		case a.TLS != nil && a.Builtin:
+			errs = append(errs, fmt.Errorf("%s: tls applies to an adapter reached at an address, not a built-in one", where))
+		case a.TLS != nil && (a.TLS.CertFile == "") != (a.TLS.KeyFile == ""):
+			errs = append(errs, fmt.Errorf("%s: tls needs both cert_file and key_file, or neither", where))
+		case a.SimulatorAddr != "" && !a.Simulator:
+			errs = append(errs, fmt.Errorf("%s: simulator_addr needs simulator: true", where))
 		}
 		seen[a.Scheme] = true
 	}

@@ -42,6 +42,10 @@ func TestParseRejectsWhatItCannotRun(t *testing.T) {
 		{"an unknown rate source", "fx: {source: oracle}\n", "oracle"},
 		{"an unknown refund rate", "fx: {refund_rate: yesterday}\n", "yesterday"},
 		{"a static source without its table", "fx: {source: static}\n", "static"},
+		{"a built-in adapter for a scheme without a reference adapter", "adapters: [{scheme: GCASH, builtin: true, simulator: true}]\n", "no built-in adapter"},
+		{"tls on a built-in adapter", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, tls: {ca_file: ca.pem}}]\n", "not a built-in"},
+		{"a client certificate without its key", "adapters: [{scheme: ALIPAYPLUS, address: 'x:1', tls: {cert_file: c.pem}}]\n", "both cert_file and key_file"},
+		{"a simulator address without a simulator", "adapters: [{scheme: ALIPAYPLUS, address: 'x:1', simulator_addr: '127.0.0.1:1'}]\n", "simulator_addr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))

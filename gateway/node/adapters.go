@@ -2,38 +2,32 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/meridian-gw/meridian/gateway/config"
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes"
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
-	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/reference"
 )
 
 // builtin is a reference adapter running inside the node: a gRPC server on
 // a loopback socket (the gateway reaches it as it would any partner's), and
-// optionally its wallet simulator on another.
+// optionally its wallet simulator.
 type builtin struct {
-	scheme   string
-	grpc     *grpc.Server
-	close    func()
-	sim      *http.Server
-	simClose func() // releases answers the simulator holds back
-	simURL   string
+	scheme  string
+	grpc    *grpc.Server
+	adapter *reference.Adapter
 }
 
 func (b *builtin) stop(ctx context.Context) {
@@ -44,21 +38,16 @@ func (b *builtin) stop(ctx context.Context) {
 	case <-ctx.Done():
 		b.grpc.Stop()
 	}
-	if b.close != nil {
-		b.close()
-	}
-	if b.simClose != nil {
-		b.simClose()
-	}
-	if b.sim != nil {
-		_ = b.sim.Shutdown(ctx)
-		_ = b.sim.Close()
-	}
+	b.adapter.Close(ctx)
 }
 
 func (n *Node) startAdapters(ctx context.Context) error {
 	for _, a := range n.cfg.Adapters {
 		target := a.Address
+		dial, err := adapterDialOptions(a.TLS)
+		if err != nil {
+			return fmt.Errorf("node: adapter %s: %w", a.Scheme, err)
+		}
 		if a.Builtin {
 			b, addr, err := n.startBuiltin(a)
 			if err != nil {
@@ -68,7 +57,7 @@ func (n *Node) startAdapters(ctx context.Context) error {
 			target = addr
 		}
 		c, err := schemes.NewClient(schemes.ClientConfig{
-			Scheme: a.Scheme, Target: target, CallTimeout: a.CallTimeout,
+			Scheme: a.Scheme, Target: target, CallTimeout: a.CallTimeout, DialOptions: dial,
 			Breaker: schemes.BreakerConfig{Failures: a.BreakerFailures, OpenFor: a.BreakerOpenFor},
 		})
 		if err != nil {
@@ -95,37 +84,31 @@ func (n *Node) startAdapters(ctx context.Context) error {
 }
 
 func (n *Node) startBuiltin(a config.Adapter) (*builtin, string, error) {
-	if a.Scheme != alipayplus.SchemeID {
-		return nil, "", fmt.Errorf("no built-in adapter for scheme %s (built in: %s)", a.Scheme, alipayplus.SchemeID)
-	}
-	b := &builtin{scheme: a.Scheme}
-	acfg := alipayplus.Config{BaseURL: a.BaseURL, ClientID: a.ClientID, ChargeCurrencies: a.ChargeCurrencies, Logger: n.log}
-	if a.Simulator {
-		if err := b.startSimulator(a, &acfg, n); err != nil {
-			return nil, "", err
-		}
-	} else {
-		var err error
-		if acfg.PrivateKey, err = alipayplus.LoadPrivateKey(a.PrivateKey); err != nil {
-			return nil, "", err
-		}
-		if acfg.WalletPublicKey, err = alipayplus.LoadPublicKey(a.WalletPublicKey); err != nil {
-			return nil, "", err
-		}
-	}
-	adapter, err := alipayplus.New(acfg)
+	ref, err := reference.New(a.Scheme, reference.Options{
+		Simulator:          a.Simulator,
+		SimulatorAddr:      a.SimulatorAddr,
+		SimulatorSlowDelay: a.SimulatorSlowDelay,
+		BaseURL:            a.BaseURL,
+		ClientID:           a.ClientID,
+		ClientSecret:       a.ClientSecret,
+		PrivateKey:         a.PrivateKey,
+		WalletPublicKey:    a.WalletPublicKey,
+		ChargeCurrencies:   a.ChargeCurrencies,
+		Logger:             n.log,
+	})
 	if err != nil {
-		b.stop(context.Background())
 		return nil, "", err
 	}
-	b.close = adapter.Close
+	if ref.SimulatorURL != "" {
+		n.log.Info("wallet simulator serving", "scheme", a.Scheme, "url", ref.SimulatorURL)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.stop(context.Background())
+		ref.Close(context.Background())
 		return nil, "", err
 	}
-	b.grpc = grpc.NewServer()
-	schemev1.RegisterSchemeAdapterServer(b.grpc, adapter)
+	b := &builtin{scheme: a.Scheme, adapter: ref, grpc: grpc.NewServer()}
+	schemev1.RegisterSchemeAdapterServer(b.grpc, ref.Server)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(b.grpc, hs)
@@ -133,39 +116,40 @@ func (n *Node) startBuiltin(a config.Adapter) (*builtin, string, error) {
 	return b, ln.Addr().String(), nil
 }
 
-// startSimulator runs the wallet simulator with key pairs made for this run
-// only, and points the adapter's config at it.
-func (b *builtin) startSimulator(a config.Adapter, acfg *alipayplus.Config, n *Node) error {
-	acquirer, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return err
+// adapterDialOptions builds the transport to an adapter reached at an
+// address: mutual TLS when configured, plain text otherwise.
+func adapterDialOptions(t *config.AdapterTLS) ([]grpc.DialOption, error) {
+	if t == nil {
+		return nil, nil
 	}
-	wallet, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return err
+	c := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
+	if t.CAFile != "" {
+		pool, err := certPool(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls ca_file: %w", err)
+		}
+		c.RootCAs = pool
 	}
-	const clientID = "MERIDIAN-DEMO"
-	s, err := sim.New(sim.Config{
-		AcquirerClientID:  clientID,
-		AcquirerPublicKey: &acquirer.PublicKey,
-		WalletPrivateKey:  wallet,
-		SlowDelay:         a.SimulatorSlowDelay,
-		Logger:            n.log,
-	})
-	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls client certificate: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(c))}, nil
+}
+
+func certPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b.sim = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	b.simClose = s.Close
-	go func() { _ = b.sim.Serve(ln) }()
-	b.simURL = "http://" + ln.Addr().String()
-	acfg.BaseURL, acfg.ClientID = b.simURL, clientID
-	acfg.PrivateKey, acfg.WalletPublicKey = acquirer, &wallet.PublicKey
-	return nil
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
 }
 
 // terminalTLS builds the terminal listener's TLS settings, nil for none.
@@ -182,13 +166,9 @@ func terminalTLS(t *config.TLS) (*tls.Config, error) {
 	}
 	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if t.ClientCAFile != "" {
-		pem, err := os.ReadFile(t.ClientCAFile)
+		pool, err := certPool(t.ClientCAFile)
 		if err != nil {
 			return nil, fmt.Errorf("node: terminal tls client CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("node: terminal tls client CA %s holds no certificate", t.ClientCAFile)
 		}
 		c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
 	}

@@ -169,8 +169,8 @@ func (n *Node) MetricsAddr() string {
 // SimulatorURL is the base URL of a built-in wallet simulator, "" if none.
 func (n *Node) SimulatorURL(scheme string) string {
 	for _, b := range n.builtins {
-		if b.scheme == scheme && b.simURL != "" {
-			return b.simURL
+		if b.scheme == scheme && b.adapter.SimulatorURL != "" {
+			return b.adapter.SimulatorURL
 		}
 	}
 	return ""
