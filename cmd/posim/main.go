@@ -29,6 +29,11 @@ Commands:
   echo       echo test (0800, DE 70 301)
   pay        purchase with a wallet code scanned from the customer (0200)
                --amount 12.50 --code 281012345678901234
+  qr         purchase with a QR shown to the customer (0200, DE 22 821): prints
+             the QR, then polls its status until paid      --amount 12.50
+               [--scheme KAKAOPAY] [--wait 3m]
+  scan       pay the last QR as the customer would, with the wallet simulator
+               [--qr PAYLOAD] [--wallet-url http://127.0.0.1:8601]
   status     status of an earlier purchase (0100)       --rrn RRN
   refund     refund all or part of a purchase (0200)     --rrn RRN --amount 5.00
   reverse    reverse a purchase (0400; --advice for 0420); without flags the
@@ -54,6 +59,7 @@ cache directory, as a terminal would.
 Examples:
   posim pay --amount 12.50 --code 281012345678901234
   posim pay --amount 12.51 --code 281012345678901234    # declined, 51
+  posim qr --amount 12.50                               # then, elsewhere: posim scan
   posim status --rrn 000000000001
   posim refund --rrn 000000000001 --amount 2.50
   posim reverse
@@ -104,6 +110,9 @@ type options struct {
 	json                               bool
 	amount, code, rrn, origSTAN, time  string
 	advice                             bool
+	scheme, qr, walletURL              string
+	wait                               time.Duration
+	lightBackground                    bool
 }
 
 func (o *options) flags(cmd string, stderr io.Writer) *flag.FlagSet {
@@ -126,6 +135,14 @@ func (o *options) flags(cmd string, stderr io.Writer) *flag.FlagSet {
 	case "pay":
 		fs.StringVar(&o.amount, "amount", "", "amount, e.g. 12.50 (required)")
 		fs.StringVar(&o.code, "code", "", "wallet payment `code` scanned from the customer (required)")
+	case "qr":
+		fs.StringVar(&o.amount, "amount", "", "amount, e.g. 12.50 (required)")
+		fs.StringVar(&o.scheme, "scheme", "", "`scheme` to pay with (DE 48 tag 04), e.g. KAKAOPAY; default the host's choice")
+		fs.DurationVar(&o.wait, "wait", 3*time.Minute, "how long to poll for the customer's payment; 0 shows the QR and stops")
+		fs.BoolVar(&o.lightBackground, "light", false, "draw the QR for a terminal with a light background")
+	case "scan":
+		fs.StringVar(&o.qr, "qr", "", "QR `payload` to pay (default: the last QR this terminal showed)")
+		fs.StringVar(&o.walletURL, "wallet-url", "", "wallet simulator `URL` (default: the demo's simulator of the QR's scheme)")
 	case "refund":
 		fs.StringVar(&o.amount, "amount", "", "amount to refund, e.g. 5.00 (required)")
 		fs.StringVar(&o.rrn, "rrn", "", "RRN of the purchase (required)")
@@ -149,11 +166,17 @@ func (o *options) execute(cmd string, stdout io.Writer) error {
 	if !ok {
 		return fmt.Errorf("--currency %q is not an ISO 4217 code", o.currency)
 	}
+	if cmd == "scan" {
+		return o.scan(stdout)
+	}
 	st := loadState(o.terminal)
 	t := &pos.Terminal{ID: o.terminal, MerchantID: o.merchant, Currency: cur.Numeric}
 	t.SetSTAN(st.STAN)
 	if o.stan > 0 {
 		t.SetSTAN(o.stan)
+	}
+	if cmd == "qr" {
+		return o.order(t, cur, &st, stdout)
 	}
 	req, err := o.build(cmd, t, cur, st)
 	if err != nil {
@@ -175,6 +198,10 @@ func (o *options) execute(cmd string, stdout io.Writer) error {
 		st.Last.RRN = resp.RRN
 		saveState(o.terminal, st)
 	}
+	return o.show(stdout, cmd, req, resp, cur)
+}
+
+func (o *options) show(stdout io.Writer, cmd string, req, resp *wire.Message, cur fx.Currency) error {
 	if o.json {
 		return printJSON(stdout, req, resp)
 	}

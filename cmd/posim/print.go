@@ -57,7 +57,7 @@ func printResponse(w io.Writer, cmd string, req, resp *wire.Message, cur fx.Curr
 	row("STAN", req.STAN)
 	row("time (DE 7)", req.TransmissionTime)
 	tw.Flush()
-	if cmd == "pay" && resp.ResponseCode == wire.RCApproved {
+	if (cmd == "pay" || cmd == "qr") && resp.ResponseCode == wire.RCApproved {
 		fmt.Fprintf(w, "  (refund: posim refund --rrn %s --amount ...; reverse: posim reverse)\n", resp.RRN)
 	}
 }
@@ -79,6 +79,9 @@ func printJSON(w io.Writer, req, resp *wire.Message) error {
 	}
 	if v, ok := resp.PrivateData.Get(wire.TagSchemeTransactionID); ok {
 		out["scheme_txn_id"] = v
+	}
+	if v, ok := resp.PrivateData.Get(wire.TagQRPayload); ok {
+		out["qr"] = v
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -24,6 +24,9 @@ type lastRequest struct {
 	TransmissionTime string `json:"transmission_time"`
 	Amount           int64  `json:"amount"`
 	RRN              string `json:"rrn,omitempty"`
+	// Scheme and QR of a merchant-presented purchase, for posim scan.
+	Scheme string `json:"scheme,omitempty"`
+	QR     string `json:"qr,omitempty"`
 }
 
 func statePath(terminalID string) string {

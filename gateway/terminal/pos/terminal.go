@@ -92,6 +92,18 @@ func (t *Terminal) Purchase(amount int64, code string) *wire.Message {
 	return m
 }
 
+// OrderPurchase builds an 0200 merchant-presented purchase (DE 22 821) of
+// amount minor units: the host answers 09 with a QR for the customer to
+// scan. scheme (DE 48 tag 04) may be empty to let the host choose.
+func (t *Terminal) OrderPurchase(amount int64, scheme string) *wire.Message {
+	m := t.financial(wire.MTIFinancialRequest, wire.ProcessingPurchase, amount)
+	m.EntryMode = wire.EntryModeMerchantPresented
+	if scheme != "" {
+		m.PrivateData.Set(wire.TagSchemeWanted, scheme)
+	}
+	return m
+}
+
 // Refund builds an 0200 refund of amount minor units of the purchase with
 // RRN rrn.
 func (t *Terminal) Refund(rrn string, amount int64) *wire.Message {
