@@ -37,7 +37,7 @@ func printResponse(w io.Writer, cmd string, req, resp *wire.Message, cur fx.Curr
 		row("wallet", v)
 	}
 	if req.Has(4) {
-		row("amount", formatAmount(resp.Amount, cur))
+		row("amount", formatAmount(req.Amount, cur)) // the response echoes it
 	}
 	if resp.Has(6) {
 		if wc, ok := fx.ByNumeric(resp.WalletCurrency); ok {
