@@ -1,9 +1,12 @@
 package schemes
 
 import (
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/meridian-gw/meridian/schemes/emvco"
 )
 
 // Route claims wallet codes for a scheme: all digits, a length within
@@ -25,15 +28,61 @@ func DefaultRoutes() []Route {
 	}
 }
 
+// AIDRoute claims EMVCo consumer-presented QR codes (CPM) for a scheme by
+// the application identifier (tag 4F) of the code's first application
+// template: the code's AID starts with AID (hex).
+type AIDRoute struct {
+	Scheme string `yaml:"scheme"`
+	AID    string `yaml:"aid"`
+}
+
+// DefaultAIDRoutes is the default AID table. The AIDs are proprietary
+// (ISO/IEC 7816-5 category F: not registered), one per reference wallet
+// simulator, and spell the scheme in ASCII.
+func DefaultAIDRoutes() []AIDRoute {
+	return []AIDRoute{
+		{Scheme: "ALIPAYPLUS", AID: "F0414C495041592B"}, // "ALIPAY+"
+		{Scheme: "KAKAOPAY", AID: "F04B414B414F"},       // "KAKAO"
+		{Scheme: "TRUEMONEY", AID: "F054525545"},        // "TRUE"
+	}
+}
+
 // Router picks the scheme of a consumer-presented wallet code. It is
 // immutable once built and safe for concurrent use.
 type Router struct {
 	routes []Route
+	aids   []AIDRoute
 }
 
-// NewRouter checks the table and builds a Router. Entries that are malformed,
-// or that could both claim one code, are rejected: a code must never be
-// routable two ways.
+// NewAIDRouter builds a Router for digit codes (routes) and EMVCo CPM codes
+// (aids). Entries that are malformed, or that could both claim one code, are
+// rejected: a code must never be routable two ways.
+func NewAIDRouter(routes []Route, aids []AIDRoute) (*Router, error) {
+	r, err := NewRouter(routes)
+	if err != nil {
+		return nil, err
+	}
+	norm := make([]AIDRoute, len(aids))
+	for i, a := range aids {
+		a.AID = strings.ToUpper(a.AID)
+		if err := a.validate(); err != nil {
+			return nil, fmt.Errorf("AID routing entry %d (%s): %w", i+1, a.Scheme, err)
+		}
+		for j := range i {
+			if strings.HasPrefix(a.AID, norm[j].AID) || strings.HasPrefix(norm[j].AID, a.AID) {
+				return nil, fmt.Errorf("AID routing entries %d (%s, %s) and %d (%s, %s): one AID starts with the other, so a code could go either way; make them distinct",
+					j+1, norm[j].Scheme, norm[j].AID, i+1, a.Scheme, a.AID)
+			}
+		}
+		norm[i] = a
+	}
+	r.aids = norm
+	return r, nil
+}
+
+// NewRouter checks a table of digit routes and builds a Router without AID
+// routes. Entries that are malformed, or that could both claim one code, are
+// rejected: a code must never be routable two ways.
 func NewRouter(routes []Route) (*Router, error) {
 	for i, r := range routes {
 		if err := r.validate(); err != nil {
@@ -53,10 +102,11 @@ func NewRouter(routes []Route) (*Router, error) {
 	return &Router{routes: sorted}, nil
 }
 
-// Route returns the scheme that claims code, or false when none does.
+// Route returns the scheme that claims code, or false when none does (or an
+// EMVCo code is malformed).
 func (r *Router) Route(code string) (string, bool) {
 	if !allDigits(code) {
-		return "", false
+		return r.routeCPM(code)
 	}
 	for _, rt := range r.routes {
 		if len(code) < rt.MinLength || len(code) > rt.MaxLength {
@@ -66,6 +116,25 @@ func (r *Router) Route(code string) (string, bool) {
 			if strings.HasPrefix(code, p) {
 				return rt.Scheme, true
 			}
+		}
+	}
+	return "", false
+}
+
+// routeCPM routes an EMVCo consumer-presented code by the AID of its first
+// application template.
+func (r *Router) routeCPM(code string) (string, bool) {
+	if len(r.aids) == 0 || !emvco.LooksLikeCPM(code) {
+		return "", false
+	}
+	cpm, err := emvco.ParseCPM(code)
+	if err != nil || len(cpm.Applications) == 0 {
+		return "", false
+	}
+	aid := cpm.Applications[0].AIDHex()
+	for _, a := range r.aids {
+		if strings.HasPrefix(aid, a.AID) {
+			return a.Scheme, true
 		}
 	}
 	return "", false
@@ -95,6 +164,19 @@ func (r Route) validate() error {
 		if p == "" || !allDigits(p) || len(p) > r.MinLength {
 			return fmt.Errorf("prefix %q must be 1 to min_length digits", p)
 		}
+	}
+	return nil
+}
+
+func (a AIDRoute) validate() error {
+	b, err := hex.DecodeString(a.AID)
+	switch {
+	case a.Scheme == "" || strings.ToUpper(a.Scheme) != a.Scheme:
+		return fmt.Errorf("scheme id %q must be upper case and not empty", a.Scheme)
+	case err != nil:
+		return fmt.Errorf("aid %q is not hex", a.AID)
+	case len(b) < 5 || len(b) > 16:
+		return fmt.Errorf("aid %q: %d bytes, want 5 (a RID) to 16", a.AID, len(b))
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package schemes
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -60,5 +62,48 @@ func TestNewRouterRejectsAmbiguousOrMalformedTables(t *testing.T) {
 	// Same prefix, disjoint lengths, is fine.
 	if _, err := NewRouter([]Route{{Scheme: "A", Prefixes: []string{"1"}, MinLength: 5, MaxLength: 6}, {Scheme: "B", Prefixes: []string{"1"}, MinLength: 7, MaxLength: 8}}); err != nil {
 		t.Errorf("disjoint lengths rejected: %v", err)
+	}
+}
+
+// cpmCode builds an EMVCo consumer-presented code whose first application
+// has aid (hex).
+func cpmCode(t *testing.T, aid string) string {
+	t.Helper()
+	id, err := hex.DecodeString(aid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := append([]byte{0x4F, byte(len(id))}, id...)
+	app = append(app, 0x50, 0x04, 'T', 'E', 'S', 'T')
+	data := append([]byte{0x85, 0x05}, "CPV01"...)
+	data = append(data, 0x61, byte(len(app)))
+	data = append(data, app...)
+	return base64.StdEncoding.EncodeToString(data)
+}
+
+func TestAIDRouting(t *testing.T) {
+	r, err := NewAIDRouter(DefaultRoutes(), DefaultAIDRoutes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, code, want string
+	}{
+		{"a KakaoPay AID routes to KAKAOPAY", cpmCode(t, "F04B414B414F"), "KAKAOPAY"},
+		{"a longer AID under the TrueMoney RID routes to TRUEMONEY", cpmCode(t, "F0545255450101"), "TRUEMONEY"},
+		{"an AID no entry claims routes nowhere", cpmCode(t, "A0000000031010"), ""},
+		{"base64 that is not a CPM routes nowhere", "SGVsbG8gd29ybGQ=", ""},
+		{"a truncated CPM routes nowhere", cpmCode(t, "F04B414B414F")[:12], ""},
+		{"digit codes still route by prefix", "281012345678901234", "ALIPAYPLUS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := r.Route(tc.code)
+			if got != tc.want || ok != (tc.want != "") {
+				t.Errorf("Route = %q, %v; want %q", got, ok, tc.want)
+			}
+		})
+	}
+	if _, err := NewAIDRouter(nil, []AIDRoute{{Scheme: "A", AID: "F0010203"}}); err == nil || !strings.Contains(err.Error(), "5 (a RID) to 16") {
+		t.Errorf("a 4-byte AID: err = %v, want the length named", err)
 	}
 }

@@ -35,9 +35,12 @@ type Config struct {
 	Terminal    Terminal        `yaml:"terminal"`
 	Payment     Payment         `yaml:"payment"`
 	Routing     []schemes.Route `yaml:"routing"`
-	FX          FX              `yaml:"fx"`
-	Adapters    []Adapter       `yaml:"adapters"`
-	Merchants   []Merchant      `yaml:"merchants"`
+	// AIDRouting routes EMVCo consumer-presented QR codes by AID; default
+	// schemes.DefaultAIDRoutes.
+	AIDRouting []schemes.AIDRoute `yaml:"aid_routing"`
+	FX         FX                 `yaml:"fx"`
+	Adapters   []Adapter          `yaml:"adapters"`
+	Merchants  []Merchant         `yaml:"merchants"`
 }
 
 // Terminal configures the ISO 8583 listener. Zero values take the defaults
@@ -71,6 +74,10 @@ type Payment struct {
 	RetryMax        time.Duration `yaml:"retry_max"`
 	NotFoundGrace   time.Duration `yaml:"not_found_grace"`
 	GiveUpAge       time.Duration `yaml:"give_up_age"`
+	// OrderTTL is how long a customer has to pay a merchant-presented QR;
+	// OrderPollInterval how often an unpaid one is asked about.
+	OrderTTL          time.Duration `yaml:"order_ttl"`
+	OrderPollInterval time.Duration `yaml:"order_poll_interval"`
 }
 
 // FX configures exchange rates, for schemes that cannot be charged in the
@@ -204,6 +211,9 @@ func Parse(b []byte) (*Config, error) {
 	if len(cfg.Routing) == 0 {
 		cfg.Routing = schemes.DefaultRoutes()
 	}
+	if len(cfg.AIDRouting) == 0 {
+		cfg.AIDRouting = schemes.DefaultAIDRoutes()
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -213,7 +223,7 @@ func Parse(b []byte) (*Config, error) {
 // Validate checks what can be checked without starting anything.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, err := schemes.NewRouter(c.Routing); err != nil {
+	if _, err := schemes.NewAIDRouter(c.Routing, c.AIDRouting); err != nil {
 		errs = append(errs, err)
 	}
 	seen := map[string]bool{}

@@ -35,6 +35,8 @@ func TestParseRejectsWhatItCannotRun(t *testing.T) {
 		{"one terminal under two merchants", "merchants: [{id: M1, currency: EUR, terminals: [T1]}, {id: M2, currency: EUR, terminals: [T1]}]\n", "already belongs"},
 		{"an adapter both built in and remote", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, address: 'x:1'}]\n", "exactly one"},
 		{"overlapping routes", "routing: [{scheme: A, prefixes: ['12'], min_length: 10, max_length: 12}, {scheme: B, prefixes: ['1'], min_length: 12, max_length: 14}]\n", "both claim"},
+		{"AID routes where one AID starts with another", "aid_routing: [{scheme: A, aid: F0414243444546}, {scheme: B, aid: F041424344}]\n", "starts with the other"},
+		{"an AID that is not hex", "aid_routing: [{scheme: A, aid: F0XYZ12345}]\n", "not hex"},
 		{"a bad duration", "payment: {budget: soon}\n", "soon"},
 		{"a mark-up that is not a number", "fx: {markup: lots}\n", "lots"},
 		{"a mark-up over 20 percent", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, markup: '25'}]\n", "mark-up"},
