@@ -52,12 +52,20 @@ func (s *liveSet) release(l *live) {
 	close(l.done)
 }
 
-// replace sets the current attempt to a copy of a.
-func (l *live) replace(a *Attempt) {
-	c := *a
+// reload replaces the live copy with the stored attempt. It reads under the
+// live lock, which every transition holds while it writes, so a change made
+// meanwhile by someone who found the attempt live (a reversal) is read, not
+// overwritten by an older copy.
+func (e *Engine) reload(ctx context.Context, l *live) (*Attempt, error) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, err := e.cfg.Store.Attempt(ctx, l.id)
+	if err != nil {
+		return nil, err
+	}
+	c := *a
 	l.a = &c
-	l.mu.Unlock()
+	return a, nil
 }
 
 // snapshot returns a copy of the current attempt.

@@ -269,11 +269,10 @@ func (e *Engine) refreshOrder(ctx context.Context, a *Attempt) *Attempt {
 		return a
 	}
 	defer e.live.release(l)
-	fresh, err := e.cfg.Store.Attempt(ctx, a.ID)
+	fresh, err := e.reload(ctx, l)
 	if err != nil {
 		return a
 	}
-	l.replace(fresh)
 	if fresh.State != StatePending || !fresh.Order.Created() {
 		return fresh
 	}

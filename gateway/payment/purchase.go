@@ -117,13 +117,18 @@ func (e *Engine) create(ctx context.Context, a *Attempt) (*live, error) {
 		return nil, fmt.Errorf("%w: attempt id %s reused", ErrSystem, a.ID)
 	}
 	start := e.now()
-	// The store fills in a's RRN and times; the live copy takes them after,
-	// under its lock, since others may read it as soon as it is claimed.
+	// The store fills in a's RRN and times, and the live copy takes them,
+	// all under the live lock: once the attempt is in the store a reversal
+	// can find it and change it live, and must not have its change
+	// overwritten by this first copy.
+	l.mu.Lock()
 	err := e.cfg.Store.CreateAttempt(ctx, a)
-	e.cfg.Observer.Stage("journal", a.Scheme, "create", outcomeOf(err), e.now().Sub(start))
 	if err == nil {
-		l.replace(a)
+		c := *a
+		l.a = &c
 	}
+	l.mu.Unlock()
+	e.cfg.Observer.Stage("journal", a.Scheme, "create", outcomeOf(err), e.now().Sub(start))
 	if err != nil {
 		e.live.release(l)
 		if errors.Is(err, ErrDuplicate) || errors.Is(err, ErrRefundExceeds) || errors.Is(err, ErrNotRefundable) {

@@ -84,12 +84,11 @@ func (e *Engine) eachDue(ctx context.Context, work func(*live)) error {
 		}
 		// The list may be stale: its owner may have finished the attempt
 		// between the read and the claim.
-		fresh, err := e.cfg.Store.Attempt(ctx, a.ID)
+		fresh, err := e.reload(ctx, l)
 		if err != nil || fresh.State.Final() || !fresh.FlaggedAt.IsZero() || fresh.NextActionAt.After(e.now()) {
 			e.live.release(l)
 			continue
 		}
-		l.replace(fresh)
 		work(l)
 	}
 	return nil

@@ -136,11 +136,9 @@ func (e *Engine) cancelForReversal(ctx context.Context, orig *Attempt) error {
 	if owned {
 		defer e.live.release(l)
 		// orig was read before the claim; its owner may have moved it since.
-		fresh, err := e.cfg.Store.Attempt(ctx, orig.ID)
-		if err != nil {
+		if _, err := e.reload(ctx, l); err != nil {
 			return fmt.Errorf("reload reversed purchase: %w", err)
 		}
-		l.replace(fresh)
 	}
 	_, err := e.transition(ctx, l, []State{StatePending, StateUnknown, StateApproved}, "reversal", "reversed by the terminal; cancelling", func(a *Attempt) {
 		a.State = StateCancelPending

@@ -88,7 +88,10 @@ func checkUpdate(stored storedHead, a *payment.Attempt) error {
 }
 
 // checkTransition allows:
-//   - any move from a state that is not final;
+//   - any move from pending or unknown;
+//   - from cancel_pending or refund_pending, only on towards the money's
+//     return (refund_pending, cancelled, refunded): a decision to undo a
+//     payment is never taken back (money safety 2);
 //   - a final state kept (an update of other fields, or a retry noted);
 //   - an approved purchase moving to cancel_pending, refund_pending,
 //     cancelled or refunded: a reversal, or an approval that came after the
@@ -97,8 +100,18 @@ func checkUpdate(stored storedHead, a *payment.Attempt) error {
 // Any other move out of a final state is refused: it would reopen, or
 // rewrite, an outcome already settled.
 func checkTransition(kind payment.Kind, from, to payment.State) error {
-	if !from.Final() || from == to {
+	if from == to {
 		return nil
+	}
+	switch from {
+	case payment.StatePending, payment.StateUnknown:
+		return nil
+	case payment.StateCancelPending, payment.StateRefundPending:
+		switch to {
+		case payment.StateRefundPending, payment.StateCancelled, payment.StateRefunded:
+			return nil
+		}
+		return fmt.Errorf("%w: %s %s cannot move to %s: a decision to undo it stands", ErrInvariant, from, kind, to)
 	}
 	if kind == payment.KindPurchase && from == payment.StateApproved {
 		switch to {

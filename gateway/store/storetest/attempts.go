@@ -278,6 +278,20 @@ func testFinalStays(t *testing.T, s payment.Store) {
 	mustMove(t, s, p, payment.StateCancelPending, "reversal")
 	mustMove(t, s, p, payment.StateRefundPending, "cancel_result")
 	mustMove(t, s, p, payment.StateRefunded, "refund_result")
+	// A decision to cancel is never taken back: a late approval must not
+	// overwrite it (a reversal that won a race with the scheme's answer).
+	for _, undoing := range []payment.State{payment.StateCancelPending, payment.StateRefundPending} {
+		u := newPurchase("M1", 100)
+		mustCreate(t, s, u)
+		mustMove(t, s, u, undoing, "cancel_decided")
+		for _, back := range []payment.State{payment.StatePending, payment.StateUnknown, payment.StateApproved, payment.StateDeclined} {
+			moved := *u
+			moved.State = back
+			if err := s.UpdateAttempt(t.Context(), &moved, payment.Event{AttemptID: u.ID, At: base, Type: "bad"}); err == nil {
+				t.Errorf("a %s purchase moved back to %s", undoing, back)
+			}
+		}
+	}
 	// An approved refund is not undone.
 	q := approvedPurchase(t, s, 100)
 	r := newRefund(q, 50)
