@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
 )
 
@@ -50,7 +49,7 @@ type money struct {
 // money by currency.
 func summarize(w io.Writer, path string, snap sim.Snapshot) {
 	byStatus := map[sim.Status]int{}
-	placeholders, payCalls, inquiries := 0, 0, 0
+	placeholders, orders, payCalls, inquiries := 0, 0, 0, 0
 	byCurrency := map[string]*money{}
 	currency := func(c string) *money {
 		if byCurrency[c] == nil {
@@ -62,6 +61,9 @@ func summarize(w io.Writer, path string, snap sim.Snapshot) {
 		byStatus[p.Status]++
 		payCalls += p.PayCalls
 		inquiries += p.Inquiries
+		if p.IsOrder() {
+			orders++
+		}
 		if p.Placeholder {
 			placeholders++
 			continue
@@ -72,7 +74,7 @@ func summarize(w io.Writer, path string, snap sim.Snapshot) {
 	}
 	refundsOK := 0
 	for _, r := range snap.Refunds {
-		if r.ResultStatus == alipayplus.ResultSuccess {
+		if r.Succeeded() {
 			refundsOK++
 			currency(r.Currency).refunded += r.MinorUnits
 		}
@@ -80,6 +82,8 @@ func summarize(w io.Writer, path string, snap sim.Snapshot) {
 	fmt.Fprintf(w, "ledger %s: %d payments, %d refunds\n", path, len(snap.Payments), len(snap.Refunds))
 	fmt.Fprintf(w, "payments: paid %d, failed %d, cancelled %d (%d cancelled before any pay), processing %d\n",
 		byStatus[sim.StatusPaid], byStatus[sim.StatusFailed], byStatus[sim.StatusCancelled], placeholders, byStatus[sim.StatusProcessing])
+	fmt.Fprintf(w, "orders: %d merchant-presented, %d awaiting the customer, %d expired unpaid\n",
+		orders, byStatus[sim.StatusAwaitingCustomer], byStatus[sim.StatusExpired])
 	fmt.Fprintf(w, "requests: %d pay calls, %d inquiries\n", payCalls, inquiries)
 	fmt.Fprintf(w, "refunds: %d succeeded, %d refused\n", refundsOK, len(snap.Refunds)-refundsOK)
 	if len(byCurrency) == 0 {

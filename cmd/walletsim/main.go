@@ -1,7 +1,8 @@
 // Command walletsim serves the Alipay+ wallet simulator (package
 // schemes/alipayplus/sim) as its own process, with a durable ledger, so a
 // gateway can be killed and restarted against a wallet that remembers every
-// payment; it also makes test keys and checks ledger files offline.
+// payment; it also makes test keys, checks ledger files offline, and plays
+// the customer who scans a merchant-presented QR code.
 package main
 
 import (
@@ -27,13 +28,18 @@ const usage = `Usage:
   walletsim [serve] --acquirer-public-key SRC --wallet-private-key SRC [flags]
   walletsim keys --dir DIR
   walletsim check --ledger FILE
+  walletsim scan --url URL --qr PAYLOAD
 
 walletsim simulates the Alipay+ acquirer partner API (pay, inquiryPayment,
 cancelPayment, refund) for Meridian's built-in Alipay+ adapter, following
-spec/wallet-simulators.md: the last two digits of the amount choose the
-outcome (51 54 05 59 61 declined, 91 paid after two inquiries, 92 in process
-until cancelled, 93 answer held for --slow-delay then paid, 96 first answer
-lost with HTTP 500). GET /sim/ledger serves its ledger as JSON.
+spec/wallet-simulators.md: the last two digits of the amount (of the
+merchant's order amount, when sent) choose the outcome (51 54 05 59 61
+declined, 91 paid after two inquiries, 92 in process until cancelled, 93
+answer held for --slow-delay then paid, 96 first answer lost with HTTP 500).
+A pay request in the "OrderCode" scenario creates a merchant-presented
+order and answers its QR payload; the order waits for a customer to scan
+it (walletsim scan, or POST /sim/scan) until it expires. GET /sim/ledger
+serves the ledger as JSON.
 
 serve (the default command)
   Serves the API until SIGINT or SIGTERM, then answers the requests in
@@ -87,9 +93,19 @@ check --ledger FILE
   failed or in process, every cancelled charge returned in full, refunds
   never above the payment and matching their records.
 
+scan --url URL --qr PAYLOAD
+  The customer scans a merchant-presented QR code and pays the order in the
+  wallet app: posts PAYLOAD (as displayed, e.g. the terminal's QR text) to
+  the walletsim at URL and prints what became of the order: paid, declined
+  (the amount rule), in process (91, 92), or not paid. A 93 order answers
+  only when its hold ends.
+  --timeout D                   how long to wait for the answer (default 2m)
+
 Exit status: 0 success; 1 failure (serve could not start or stopped on an
-error; check found a violation); 2 bad usage; 3 check could not read the
-ledger (missing, or corrupt before its last line).
+error; check found a violation; scan was refused: an unknown, expired,
+cancelled or already scanned order, or walletsim unreachable); 2 bad usage;
+3 check could not read the ledger (missing, or corrupt before its last
+line).
 
 Example (a gateway against walletsim):
   walletsim keys --dir ./keys
@@ -134,6 +150,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return keys(args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
+	case "scan":
+		return scan(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -150,7 +150,7 @@ func servedLedger(t *testing.T, baseURL string) sim.Snapshot {
 func paymentOf(t *testing.T, snap sim.Snapshot, id string) sim.Payment {
 	t.Helper()
 	for _, p := range snap.Payments {
-		if p.PaymentRequestID == id {
+		if p.RequestID == id {
 			return p
 		}
 	}
@@ -247,7 +247,7 @@ func TestWalletsimKeepsItsLedgerAcrossSIGTERMAndKill9(t *testing.T) {
 	second := startProcess(t, bin, args...)
 	c = gatewayClient(t, second.url)
 	snap := servedLedger(t, second.url)
-	if p := paymentOf(t, snap, "e2e-paid"); p.Status != sim.StatusPaid || p.PaymentID != paid.PaymentID {
+	if p := paymentOf(t, snap, "e2e-paid"); p.Status != sim.StatusPaid || p.WalletTxnID != paid.PaymentID {
 		t.Fatalf("after a restart the payment is %+v", p)
 	}
 	if repeat := pay(t, c, "e2e-paid", 1000, "S"); repeat.PaymentID != paid.PaymentID {
@@ -387,14 +387,14 @@ func startInProcess(t *testing.T, args ...string) string {
 }
 
 func TestHelpExplainsEveryCommandAndFlag(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"keys", "--help"}, {"check", "-help"}, {"serve", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"keys", "--help"}, {"check", "-help"}, {"serve", "--help"}, {"scan", "--help"}} {
 		var stdout, stderr bytes.Buffer
 		if status := run(context.Background(), args, &stdout, &stderr); status != 0 {
 			t.Fatalf("run(%v) = %d, want 0", args, status)
 		}
 		for _, want := range []string{"--addr", "--ledger", "--acquirer-public-key", "--wallet-private-key", "--client-id",
 			"--slow-delay", "--cancel-window", "--refund-window", "--max-ledger-entries", "--shutdown-grace", "--log-level",
-			"keys --dir", "check --ledger", "acquirer.pem", "wallet.pub.pem", "Exit status"} {
+			"keys --dir", "check --ledger", "scan --url", "--qr", "--timeout", "acquirer.pem", "wallet.pub.pem", "Exit status"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Fatalf("run(%v) help does not mention %q", args, want)
 			}
@@ -453,9 +453,9 @@ func TestKeysWritesTwoPairsThatMatchAndNeverOverwrites(t *testing.T) {
 // ledgerLines is a hand-written ledger file: a header and a paid payment
 // charged the given number of times.
 func ledgerLines(charges int) string {
-	return `{"n":1,"op":"header","version":1,"hashKey":"` + strings.Repeat("ab", 32) + `","createdAt":"2026-03-01T10:00:00Z"}
-{"n":2,"op":"pay","seq":1,"payment":{"paymentRequestId":"p-1","paymentId":"2026030110000080010000000001","scenario":"approve","currency":"EUR","minorUnits":1250,"status":"paid","createdAt":"2026-03-01T10:00:00Z","paidAt":"2026-03-01T10:00:00Z","charges":` + fmt.Sprint(charges) + `,"reversed":0,"refunded":0,"payCalls":1,"inquiries":0}}
-{"n":3,"op":"refund","seq":2,"payment":{"paymentRequestId":"p-1","paymentId":"2026030110000080010000000001","scenario":"approve","currency":"EUR","minorUnits":1250,"status":"paid","createdAt":"2026-03-01T10:00:00Z","paidAt":"2026-03-01T10:00:00Z","charges":` + fmt.Sprint(charges) + `,"reversed":0,"refunded":250,"refundRequestIds":["r-1"],"payCalls":1,"inquiries":0},"refund":{"refundRequestId":"r-1","refundId":"2026030110000090010000000002","paymentRequestId":"p-1","currency":"EUR","minorUnits":250,"resultStatus":"S","resultCode":"SUCCESS","createdAt":"2026-03-01T10:00:00Z"}}
+	return `{"n":1,"op":"header","version":2,"hashKey":"` + strings.Repeat("ab", 32) + `","createdAt":"2026-03-01T10:00:00Z"}
+{"n":2,"op":"pay","seq":1,"payment":{"requestId":"p-1","walletTxnId":"2026030110000080010000000001","scenario":"approve","currency":"EUR","minorUnits":1250,"status":"paid","createdAt":"2026-03-01T10:00:00Z","paidAt":"2026-03-01T10:00:00Z","charges":` + fmt.Sprint(charges) + `,"reversed":0,"refunded":0,"payCalls":1,"inquiries":0}}
+{"n":3,"op":"refund","seq":2,"payment":{"requestId":"p-1","walletTxnId":"2026030110000080010000000001","scenario":"approve","currency":"EUR","minorUnits":1250,"status":"paid","createdAt":"2026-03-01T10:00:00Z","paidAt":"2026-03-01T10:00:00Z","charges":` + fmt.Sprint(charges) + `,"reversed":0,"refunded":250,"refundIds":["r-1"],"payCalls":1,"inquiries":0},"refund":{"requestId":"r-1","walletTxnId":"2026030110000090010000000002","paymentRequestId":"p-1","currency":"EUR","minorUnits":250,"outcome":"ok","createdAt":"2026-03-01T10:00:00Z"}}
 `
 }
 
@@ -497,5 +497,59 @@ func TestCheckExitStatus(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Fatalf("summary does not say %q:\n%s", want, stdout.String())
 		}
+	}
+}
+
+// orderQR places a merchant-presented order at the walletsim at url and
+// returns its QR payload.
+func orderQR(t *testing.T, url, id string, minorUnits int64) string {
+	t.Helper()
+	req := payRequest(id, minorUnits)
+	req.PaymentMethod.PaymentMethodID = ""
+	req.PaymentFactor = &alipayplus.PaymentFactor{IsInStorePayment: "true", InStorePaymentScenario: alipayplus.InStoreScenarioOrderCode}
+	resp, err := gatewayClient(t, url).Pay(context.Background(), req)
+	if err != nil || resp.OrderCodeForm == nil || len(resp.OrderCodeForm.CodeDetails) == 0 {
+		t.Fatalf("order %s = %+v, %v; want an order code", id, resp, err)
+	}
+	return resp.OrderCodeForm.CodeDetails[0].CodeValue
+}
+
+func TestScanPaysAnOrderAndSaysSoInPlainWords(t *testing.T) {
+	url := startInProcess(t, serveArgs(t, "")...)
+	paid, declined := orderQR(t, url, "scan-paid", 1250), orderQR(t, url, "scan-declined", 1051)
+	cases := []struct {
+		name   string
+		args   []string
+		status int
+		stdout string
+		stderr string
+	}{
+		{"an open order is paid", []string{"scan", "--url", url, "--qr", paid}, 0, "paid: order scan-paid, EUR 12.50 charged to the customer's Alipay wallet", ""},
+		{"the amount rule declines", []string{"scan", "--url", url, "--qr", declined}, 0, "declined: order scan-declined, EUR 10.51 not charged; the wallet answered USER_BALANCE_NOT_ENOUGH", ""},
+		{"a second scan is refused", []string{"scan", "--url", url, "--qr", paid}, 1, "", "not paid: order scan-paid was already scanned; it is paid (HTTP 409)"},
+		{"a payload of no order is refused", []string{"scan", "--url", url, "--qr", "hello"}, 1, "", "(HTTP 404)"},
+		{"no walletsim at the URL", []string{"scan", "--url", "http://127.0.0.1:1", "--qr", paid}, 1, "", "walletsim scan:"},
+		{"no payload", []string{"scan", "--url", url}, 2, "", "--qr is required"},
+		{"no URL", []string{"scan", "--qr", paid}, 2, "", "--url is required"},
+	}
+	for _, c := range cases {
+		t.Run("When "+c.name+", scan exits "+fmt.Sprint(c.status)+".", func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			status := run(context.Background(), c.args, &stdout, &stderr)
+			if status != c.status || !strings.Contains(stdout.String(), c.stdout) || !strings.Contains(stderr.String(), c.stderr) {
+				t.Fatalf("status %d\nstdout: %s\nstderr: %s\nwant %d, stdout with %q, stderr with %q", status, stdout.String(), stderr.String(), c.status, c.stdout, c.stderr)
+			}
+		})
+	}
+	if p := paymentOf(t, servedLedger(t, url), "scan-paid"); p.Status != sim.StatusPaid || p.Charges != 1 {
+		t.Fatalf("ledger after the scans: %s charged %d times, want paid once", p.Status, p.Charges)
+	}
+	var stdout bytes.Buffer
+	ledger := filepath.Join(t.TempDir(), "orders.jsonl")
+	durable := startInProcess(t, serveArgs(t, ledger)...)
+	orderQR(t, durable, "open-order", 1000)
+	run(context.Background(), []string{"check", "--ledger", ledger}, &stdout, &bytes.Buffer{})
+	if !strings.Contains(stdout.String(), "orders: 1 merchant-presented, 1 awaiting the customer, 0 expired unpaid") {
+		t.Fatalf("check does not count the open order:\n%s", stdout.String())
 	}
 }

@@ -117,12 +117,10 @@ func TestBadInput(t *testing.T) {
 		refused(t, h.Dial(t), req, wire.RCFormatError)
 	})
 
-	t.Run("A purchase with DE 22 821, a merchant-presented QR, is answered 12", func(t *testing.T) {
+	t.Run("A merchant-presented QR (DE 22 821) for a scheme the merchant does not take is answered 57", func(t *testing.T) {
 		t.Parallel()
-		req := h.NewTerminal(t).Purchase(amountApproved, h.Code())
-		req.EntryMode = wire.EntryModeMerchantPresented
-		req.PrivateData = wire.PrivateData{{Tag: wire.TagSchemeWanted, Value: "ALIPAYPLUS"}}
-		refused(t, h.Dial(t), req, wire.RCInvalidTransaction)
+		req := h.NewTerminal(t).OrderPurchase(amountApproved, "GCASH")
+		refused(t, h.Dial(t), req, wire.RCSchemeNotEnabled)
 	})
 
 	t.Run("A purchase with an entry mode the spec does not have is answered 12", func(t *testing.T) {

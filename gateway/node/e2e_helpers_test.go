@@ -94,7 +94,7 @@ func wantUncharged(t *testing.T, p sim.Payment) {
 	t.Helper()
 	if p.Charges > 1 || e2etest.Kept(p) != 0 {
 		t.Errorf("wallet payment %s (%s) keeps %d: charged %d×%d, reversed %d, refunded %d",
-			p.PaymentRequestID, p.Status, e2etest.Kept(p), p.Charges, p.MinorUnits, p.Reversed, p.Refunded)
+			p.RequestID, p.Status, e2etest.Kept(p), p.Charges, p.MinorUnits, p.Reversed, p.Refunded)
 	}
 }
 
@@ -104,7 +104,7 @@ func wantChargedOnce(t *testing.T, p sim.Payment, amount int64) {
 	t.Helper()
 	if p.Status != sim.StatusPaid || p.Charges != 1 || p.MinorUnits != amount || p.Reversed != 0 || p.Refunded != 0 {
 		t.Errorf("wallet payment %s is %s, charged %d×%d, reversed %d, refunded %d; want paid once for %d",
-			p.PaymentRequestID, p.Status, p.Charges, p.MinorUnits, p.Reversed, p.Refunded, amount)
+			p.RequestID, p.Status, p.Charges, p.MinorUnits, p.Reversed, p.Refunded, amount)
 	}
 }
 

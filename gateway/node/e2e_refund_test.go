@@ -7,7 +7,6 @@ import (
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/gateway/terminal/pos"
 	"github.com/meridian-gw/meridian/gateway/terminal/wire"
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
 )
 
 // TestRefunds checks 0200 refunds (DE 3 200000) against the wallet's ledger.
@@ -34,8 +33,8 @@ func TestRefunds(t *testing.T) {
 		}
 		var succeeded []string
 		for _, r := range e2etest.RefundsOf(ledger, id) {
-			if r.ResultStatus == alipayplus.ResultSuccess {
-				succeeded = append(succeeded, r.RefundRequestID)
+			if r.Succeeded() {
+				succeeded = append(succeeded, r.RequestID)
 			}
 		}
 		if p.Refunded != refunded || len(succeeded) != refunds || p.Charges != 1 {

@@ -94,9 +94,9 @@ func TestRestart(t *testing.T) {
 
 		h := e2etest.Start(t, e2etest.Options{DataDir: dir, AdapterAddress: wallet.Addr, WalletURL: wallet.URL})
 		h.Remember("281234567890123456")
-		a, err := h.Store().Attempt(context.Background(), p.PaymentRequestID)
+		a, err := h.Store().Attempt(context.Background(), p.RequestID)
 		if err != nil {
-			t.Fatalf("the wallet has payment %s but the journal has no such attempt: %v", p.PaymentRequestID, err)
+			t.Fatalf("the wallet has payment %s but the journal has no such attempt: %v", p.RequestID, err)
 		}
 		if a.Key != e2etest.KeyOf(req) || a.Amount.Minor != amountSlow {
 			t.Errorf("the journaled attempt is %+v of %d, want the purchase sent", a.Key, a.Amount.Minor)

@@ -59,8 +59,8 @@ func TestWalletOutcomes(t *testing.T) {
 		}
 		p := h.Payment(t, a.ID)
 		wantChargedOnce(t, p, amountApproved)
-		if p.Currency != "EUR" || p.PaymentID != txn {
-			t.Errorf("wallet payment in %s with id %s; want EUR, id %s (DE 48 tag 11)", p.Currency, p.PaymentID, txn)
+		if p.Currency != "EUR" || p.WalletTxnID != txn {
+			t.Errorf("wallet payment in %s with id %s; want EUR, id %s (DE 48 tag 11)", p.Currency, p.WalletTxnID, txn)
 		}
 	})
 

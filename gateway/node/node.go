@@ -22,6 +22,7 @@ import (
 	"github.com/meridian-gw/meridian/gateway/store"
 	"github.com/meridian-gw/meridian/gateway/terminal"
 	"github.com/meridian-gw/meridian/schemes"
+	"github.com/meridian-gw/meridian/schemes/emvco"
 )
 
 // DatabaseFile is the SQLite file's name inside the data directory.
@@ -73,7 +74,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (n *Node, 
 	if err := n.startAdapters(ctx); err != nil {
 		return nil, err
 	}
-	router, err := schemes.NewRouter(cfg.Routing)
+	router, err := schemes.NewAIDRouter(cfg.Routing, cfg.AIDRouting)
 	if err != nil {
 		return nil, fmt.Errorf("node: routing table: %w", err)
 	}
@@ -110,6 +111,9 @@ func (n *Node) startEngine(router *schemes.Router) error {
 		RetryMax:            p.RetryMax,
 		NotFoundGrace:       p.NotFoundGrace,
 		GiveUpAge:           p.GiveUpAge,
+		OrderTTL:            p.OrderTTL,
+		OrderPollInterval:   p.OrderPollInterval,
+		CheckQR:             checkQR,
 		Logger:              n.log,
 		Observer:            n.metrics.Observer(),
 	})
@@ -326,4 +330,13 @@ func (n *Node) startFX() (payment.Quoter, error) {
 		return nil, fmt.Errorf("node: fx: %w", err)
 	}
 	return pricer, nil
+}
+
+// checkQR checks a merchant-presented payload before a terminal shows it:
+// an EMVCo payload must be well formed, with its CRC right.
+func checkQR(format, payload string) error {
+	if format == payment.QRFormatEMVCoMPM {
+		return emvco.ValidateMPM(payload)
+	}
+	return nil
 }

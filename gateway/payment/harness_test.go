@@ -99,6 +99,9 @@ type harnessOptions struct {
 	FX payment.Quoter
 	// RefundAtCurrentRate is the engine's setting.
 	RefundAtCurrentRate bool
+	// OrderTTL and CheckQR are the engine's merchant-presented settings.
+	OrderTTL time.Duration
+	CheckQR  func(format, payload string) error
 }
 
 // harness is the payment engine wired to real parts: a SQLite store in a
@@ -110,6 +113,7 @@ type harness struct {
 	DBPath   string
 	Store    *store.SQLite
 	Sim      *sim.Simulator
+	SimURL   string
 	Client   *schemes.Client
 	Adapters payment.Adapters
 	Router   *schemes.Router
@@ -164,6 +168,7 @@ func newHarness(tb testing.TB, opts harnessOptions) *harness {
 	}
 	h.Sim = s
 	simServer := httptest.NewServer(s)
+	h.SimURL = simServer.URL
 	tb.Cleanup(func() {
 		s.Close() // ends held (93) responses so that Close need not wait
 		simServer.Close()
@@ -253,6 +258,9 @@ func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 		GiveUpAge:           h.opts.GiveUpAge,
 		FX:                  h.opts.FX,
 		RefundAtCurrentRate: h.opts.RefundAtCurrentRate,
+		OrderTTL:            h.opts.OrderTTL,
+		OrderPollInterval:   50 * time.Millisecond,
+		CheckQR:             h.opts.CheckQR,
 		Logger:              slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -58,8 +58,8 @@ func checkApproved(t *testing.T, h *harness, a *payment.Attempt, minor int64) {
 	if p.Status != sim.StatusPaid || p.Charges != 1 || p.MinorUnits != minor || p.Currency != "EUR" {
 		t.Errorf("ledger payment = %s, %d charges, %d %s; want paid once, %d EUR", p.Status, p.Charges, p.MinorUnits, p.Currency, minor)
 	}
-	if a.SchemeTxnID == "" || a.SchemeTxnID != p.PaymentID {
-		t.Errorf("scheme transaction id = %q, want the wallet's paymentId %q", a.SchemeTxnID, p.PaymentID)
+	if a.SchemeTxnID == "" || a.SchemeTxnID != p.WalletTxnID {
+		t.Errorf("scheme transaction id = %q, want the wallet's paymentId %q", a.SchemeTxnID, p.WalletTxnID)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
 )
 
 func TestRefund(t *testing.T) {
@@ -194,7 +193,7 @@ func TestRefund(t *testing.T) {
 		checkRefunded(t, p, int64(approved*each))
 		var wallet int64
 		for _, r := range h.Sim.Ledger().Refunds() {
-			if r.PaymentRequestID == p.ID && r.ResultStatus == alipayplus.ResultSuccess {
+			if r.PaymentRequestID == p.ID && r.Succeeded() {
 				wallet += r.MinorUnits
 			}
 		}

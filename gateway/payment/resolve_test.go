@@ -11,7 +11,6 @@ import (
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/gateway/store"
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
 )
 
@@ -283,7 +282,7 @@ func TestCancelWindowClosed(t *testing.T) {
 		}
 		var records int
 		for _, r := range h.Sim.Ledger().Refunds() {
-			if r.PaymentRequestID == a.ID && r.ResultStatus == alipayplus.ResultSuccess {
+			if r.PaymentRequestID == a.ID && r.Succeeded() {
 				records++
 				if r.MinorUnits != a.Amount.Minor {
 					t.Errorf("refund record of %d, want %d", r.MinorUnits, a.Amount.Minor)

@@ -81,6 +81,7 @@ type Adapter struct {
 	capabilities *schemev1.Capabilities
 	currencies   map[string]bool
 	log          *slog.Logger
+	now          func() time.Time
 }
 
 var _ schemev1.SchemeAdapterServer = (*Adapter)(nil)
@@ -116,7 +117,12 @@ func New(cfg Config) (*Adapter, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Adapter{
+		now:          now,
 		client:       client,
 		capabilities: capabilities(currencies, cfg.CancelWindow),
 		currencies:   set,
@@ -144,7 +150,8 @@ func capabilities(currencies []string, cancelWindow time.Duration) *schemev1.Cap
 		SupportsCancel:            true,
 		SupportsRefund:            true,
 		SupportsPartialRefund:     true,
-		SupportsMerchantPresented: false,
+		SupportsMerchantPresented: true,
+		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_EMVCO_MPM,
 		CancelWindowSeconds:       int64(cancelWindow / time.Second),
 		DisplayName:               "Alipay+",
 	}

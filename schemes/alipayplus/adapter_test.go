@@ -38,7 +38,8 @@ func TestCapabilitiesDescribeAlipayPlus(t *testing.T) {
 	if len(caps.CodeFormats) != 1 || !proto.Equal(caps.CodeFormats[0], want) {
 		t.Fatalf("code formats = %v, want %v", caps.CodeFormats, want)
 	}
-	if !caps.SupportsCancel || !caps.SupportsRefund || !caps.SupportsPartialRefund || caps.SupportsMerchantPresented {
+	if !caps.SupportsCancel || !caps.SupportsRefund || !caps.SupportsPartialRefund || !caps.SupportsMerchantPresented ||
+		caps.MerchantPresentedFormat != schemev1.QRFormat_QR_FORMAT_EMVCO_MPM {
 		t.Fatalf("supports = cancel %v refund %v partial %v merchant-presented %v",
 			caps.SupportsCancel, caps.SupportsRefund, caps.SupportsPartialRefund, caps.SupportsMerchantPresented)
 	}
@@ -103,8 +104,8 @@ func TestApprovedPayReportsTheWalletsDetails(t *testing.T) {
 		if resp.WalletBrand != brand {
 			t.Errorf("code %s…: wallet brand = %q, want %q", prefix, resp.WalletBrand, brand)
 		}
-		if resp.SchemeTransactionId == "" || resp.SchemeTransactionId != s.payment(t, key).PaymentID {
-			t.Errorf("scheme transaction id = %q, ledger says %q", resp.SchemeTransactionId, s.payment(t, key).PaymentID)
+		if resp.SchemeTransactionId == "" || resp.SchemeTransactionId != s.payment(t, key).WalletTxnID {
+			t.Errorf("scheme transaction id = %q, ledger says %q", resp.SchemeTransactionId, s.payment(t, key).WalletTxnID)
 		}
 		if !proto.Equal(resp.WalletAmount, &schemev1.Money{Currency: "EUR", MinorUnits: 2500}) {
 			t.Errorf("wallet amount = %v, want EUR 2500", resp.WalletAmount)

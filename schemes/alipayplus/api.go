@@ -81,6 +81,48 @@ const (
 	InStoreScenarioPaymentCode = "PaymentCode"
 )
 
+// InStoreScenarioOrderCode is PaymentFactor.InStorePaymentScenario of a
+// merchant-presented order code ("Merchant-presented Mode Payment (Order
+// Code)"): the pay request has the same productCode, a paymentMethod of
+// type CONNECT_WALLET without a paymentMethodId, and optionally
+// PaymentExpiryTime; the answer is U PAYMENT_IN_PROCESS with the code to
+// show in OrderCodeForm, and the order is then a payment under its
+// paymentRequestId like any other (inquiryPayment, cancelPayment, refund).
+const InStoreScenarioOrderCode = "OrderCode"
+
+// Values of CodeDetail.DisplayType: how the merchant shows the code. TEXT
+// is the QR payload itself; the image types are pictures of it in three
+// sizes.
+const (
+	DisplayTypeText        = "TEXT"
+	DisplayTypeSmallImage  = "SMALLIMAGE"
+	DisplayTypeMiddleImage = "MIDDLEIMAGE"
+	DisplayTypeBigImage    = "BIGIMAGE"
+)
+
+// Values of CodeDetail.CodeValueType.
+const (
+	CodeValueTypeQRCode  = "QRCODE"
+	CodeValueTypeBarcode = "BARCODE"
+)
+
+// Values of InquiryPaymentResponse.SimOrderStatus.
+const (
+	// SimOrderAwaitingCustomer: nobody has scanned the order code yet and
+	// it has not expired; the contract's RESULT_STATUS_PENDING.
+	SimOrderAwaitingCustomer = "AWAITING_CUSTOMER"
+	// SimOrderScanned: the customer scanned the code; PaymentStatus says
+	// what became of the payment.
+	SimOrderScanned = "SCANNED"
+	// SimOrderClosed: the order closed unscanned, expired or cancelled.
+	SimOrderClosed = "CLOSED"
+)
+
+// OrderCodeGUID is the globally unique identifier in the EMVCo merchant
+// account information template (tag 26, sub-tag 00) of the order codes the
+// simulator issues; sub-tag 01 holds the order's token.
+const OrderCodeGUID = "COM.ALIPAYPLUS"
+
 // Amount is an Alipay+ amount: an ISO 4217 currency and the value in that
 // currency's minor units, as a decimal string (Alipay+ sends every scalar
 // as a JSON string).
@@ -121,7 +163,8 @@ type Result struct {
 type PaymentMethod struct {
 	PaymentMethodType string `json:"paymentMethodType"`
 	// PaymentMethodID is the customer's payment code. Secret: never log it.
-	PaymentMethodID string `json:"paymentMethodId"`
+	// Absent for an order code (InStoreScenarioOrderCode).
+	PaymentMethodID string `json:"paymentMethodId,omitempty"`
 }
 
 // PaymentFactor marks the payment scenario; here the in-store
@@ -159,6 +202,8 @@ type Env struct {
 }
 
 // Order is what the customer buys, shown in the wallet's history.
+// OrderAmount is the amount in the merchant's currency, before any
+// conversion to PaymentAmount's (the contract's merchant_amount).
 type Order struct {
 	ReferenceOrderID string   `json:"referenceOrderId"`
 	OrderDescription string   `json:"orderDescription"`
@@ -176,6 +221,10 @@ type PayRequest struct {
 	PaymentAmount    Amount         `json:"paymentAmount"`
 	PaymentMethod    PaymentMethod  `json:"paymentMethod"`
 	PaymentFactor    *PaymentFactor `json:"paymentFactor,omitempty"`
+	// PaymentExpiryTime is when an order code stops accepting payment,
+	// RFC 3339; Alipay+ documents at most 30 minutes ahead. Only for
+	// InStoreScenarioOrderCode; absent takes the wallet's default.
+	PaymentExpiryTime string `json:"paymentExpiryTime,omitempty"`
 }
 
 // PayResponse is the body of the pay response.
@@ -188,6 +237,26 @@ type PayResponse struct {
 	CustomerID       string  `json:"customerId,omitempty"`
 	WalletBrandName  string  `json:"walletBrandName,omitempty"`
 	PspID            string  `json:"pspId,omitempty"`
+	// OrderCodeForm is the code to show, for an order code.
+	OrderCodeForm *OrderCodeForm `json:"orderCodeForm,omitempty"`
+}
+
+// OrderCodeForm is the order code Alipay+ issues for a merchant-presented
+// order: the same code in one or more forms, and when it expires.
+type OrderCodeForm struct {
+	PaymentMethodType string       `json:"paymentMethodType,omitempty"`
+	ExpireTime        string       `json:"expireTime,omitempty"`
+	CodeDetails       []CodeDetail `json:"codeDetails"`
+	ExtendInfo        string       `json:"extendInfo,omitempty"`
+}
+
+// CodeDetail is one form of an order code. For DisplayTypeText, CodeValue
+// is the QR payload to render; the simulator's is an EMVCo merchant-
+// presented payload.
+type CodeDetail struct {
+	CodeValueType string `json:"codeValueType,omitempty"`
+	CodeValue     string `json:"codeValue"`
+	DisplayType   string `json:"displayType"`
 }
 
 // InquiryPaymentRequest is the body of POST
@@ -210,6 +279,12 @@ type InquiryPaymentResponse struct {
 	PaymentAmount    *Amount `json:"paymentAmount,omitempty"`
 	CustomerID       string  `json:"customerId,omitempty"`
 	WalletBrandName  string  `json:"walletBrandName,omitempty"`
+	// SimOrderStatus is not part of Alipay+: the simulator adds it to the
+	// inquiry of an order code (SimOrderAwaitingCustomer and the others),
+	// because Alipay+ answers PROCESSING both while an order waits for the
+	// customer and while a scanned payment is in process. Absent for a
+	// payment, and from the real Alipay+.
+	SimOrderStatus string `json:"simOrderStatus,omitempty"`
 }
 
 // CancelPaymentRequest is the body of POST /aps/api/v1/payments/cancelPayment.

@@ -15,11 +15,16 @@ const maxDescriptionLength = 256
 func payRequestFor(req *schemev1.PayRequest) *PayRequest {
 	m := req.GetMerchant()
 	amount := NewAmount(req.GetAmount().GetCurrency(), req.GetAmount().GetMinorUnits())
+	orderAmount := amount
+	if ma := req.GetMerchantAmount(); ma.GetCurrency() != "" && ma.GetMinorUnits() > 0 {
+		// Alipay+'s order amount is the merchant's, before conversion.
+		orderAmount = NewAmount(ma.GetCurrency(), ma.GetMinorUnits())
+	}
 	name := firstNonEmpty(m.GetTradingName(), m.GetLegalName(), m.GetMerchantId())
 	order := Order{
 		ReferenceOrderID: req.GetIdempotencyKey(),
 		OrderDescription: truncate(firstNonEmpty(req.GetOrderDescription(), name), maxDescriptionLength),
-		OrderAmount:      amount,
+		OrderAmount:      orderAmount,
 		Merchant: Merchant{
 			ReferenceMerchantID: m.GetMerchantId(),
 			MerchantName:        name,

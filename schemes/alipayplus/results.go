@@ -120,6 +120,14 @@ func inquiryResult(resp *InquiryPaymentResponse) *schemev1.Result {
 		payment = *resp.PaymentResult
 	}
 	switch paymentStatus(resp) {
+	case PaymentStatusProcessing:
+		if resp.SimOrderStatus == SimOrderAwaitingCustomer {
+			// An order code nobody has scanned: the scheme knows it waits.
+			out := callResult(payment)
+			out.Status, out.Reason = schemev1.ResultStatus_RESULT_STATUS_PENDING, schemev1.FailureReason_FAILURE_REASON_UNSPECIFIED
+			return out
+		}
+		payment.ResultStatus = ResultUnknown
 	case PaymentStatusSuccess:
 		payment.ResultStatus = ResultSuccess
 	case PaymentStatusFail:

@@ -38,6 +38,22 @@ func validatePay(req *schemev1.PayRequest) error {
 	return nil
 }
 
+func validateOrder(req *schemev1.CreateOrderRequest) error {
+	if err := checkID("idempotency_key", req.GetIdempotencyKey()); err != nil {
+		return err
+	}
+	if err := checkMoney("amount", req.GetAmount()); err != nil {
+		return err
+	}
+	if req.GetExpiresInSeconds() < 0 {
+		return invalidArgument("expires_in_seconds", "must not be negative")
+	}
+	if req.GetMerchant().GetMerchantId() == "" {
+		return invalidArgument("merchant.merchant_id", "is required")
+	}
+	return nil
+}
+
 func validateRefund(req *schemev1.RefundRequest) error {
 	if err := checkID("refund_idempotency_key", req.GetRefundIdempotencyKey()); err != nil {
 		return err

@@ -154,4 +154,3 @@ func needPartnerAPI(opts Options, fields ...string) error {
 	}
 	return nil
 }
-

@@ -70,7 +70,7 @@ func reconcile(t *testing.T, dbPath string, ledger sim.Snapshot, recordPath stri
 	}
 	wallet := make(map[string]sim.Payment, len(ledger.Payments))
 	for _, p := range ledger.Payments {
-		wallet[p.PaymentRequestID] = p
+		wallet[p.RequestID] = p
 		if p.Placeholder {
 			continue
 		}
@@ -78,7 +78,7 @@ func reconcile(t *testing.T, dbPath string, ledger sim.Snapshot, recordPath stri
 		if p.Charges > 1 {
 			r.chargedTwice++
 		}
-		if _, ok := purchases[p.PaymentRequestID]; !ok && p.Charges > 0 {
+		if _, ok := purchases[p.RequestID]; !ok && p.Charges > 0 {
 			r.chargesWithoutRecord++
 		}
 	}

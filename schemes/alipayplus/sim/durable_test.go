@@ -195,8 +195,8 @@ func TestDurableLedgerSurvivesARestartWithTheSameAnswersAndNoSecondCharge(t *tes
 	}
 	fresh := mustPay(t, c2, "fresh", 1000)
 	for _, p := range second.sim.Ledger().Payments() {
-		if p.PaymentRequestID != "fresh" && p.PaymentID == fresh.PaymentID {
-			t.Fatalf("new payment got id %s, already given to %s before the restart", fresh.PaymentID, p.PaymentRequestID)
+		if p.RequestID != "fresh" && p.WalletTxnID == fresh.PaymentID {
+			t.Fatalf("new payment got id %s, already given to %s before the restart", fresh.PaymentID, p.RequestID)
 		}
 	}
 	for id, want := range map[string]int{"approved": 4, "lost": 2} {
@@ -243,7 +243,7 @@ func TestTornLastLineIsCutOffWithAWarning(t *testing.T) {
 		name        string
 		whole, torn []byte
 	}{
-		{"a record cut short", valid, []byte(`{"n":99,"op":"pay","seq":12,"payment":{"paymentRequestId":"half`)},
+		{"a record cut short", valid, []byte(`{"n":99,"op":"pay","seq":12,"payment":{"requestId":"half`)},
 		{"a whole record without its newline", withoutLast, last},
 		{"zeros where the record should be", valid, make([]byte, 512)},
 		{"a garbled last line with its newline", valid, []byte("{\"n\":99,\"op\":\"pay\x00\x00\x00\n")},
@@ -295,7 +295,7 @@ func paymentIDs(t *testing.T, data []byte) string {
 	}
 	var ids []string
 	for _, p := range l.Payments() {
-		ids = append(ids, p.PaymentRequestID+"="+string(p.Status))
+		ids = append(ids, p.RequestID+"="+string(p.Status))
 	}
 	return strings.Join(ids, ",")
 }
@@ -303,7 +303,7 @@ func paymentIDs(t *testing.T, data []byte) string {
 func paymentIDsOf(s *sim.Simulator) string {
 	var ids []string
 	for _, p := range s.Ledger().Payments() {
-		ids = append(ids, p.PaymentRequestID+"="+string(p.Status))
+		ids = append(ids, p.RequestID+"="+string(p.Status))
 	}
 	return strings.Join(ids, ",")
 }
@@ -345,9 +345,13 @@ func TestCorruptionBeforeTheLastLineIsRefused(t *testing.T) {
 			return l[1:]
 		}), 1, "want the header"},
 		{"a newer file version", edit(func(l [][]byte) [][]byte {
-			l[0] = bytes.Replace(l[0], []byte(`"version":1`), []byte(`"version":2`), 1)
+			l[0] = bytes.Replace(l[0], []byte(`"version":2`), []byte(`"version":3`), 1)
 			return l
-		}), 1, "version 2"},
+		}), 1, "version 3"},
+		{"a version 1 file from before simkit", edit(func(l [][]byte) [][]byte {
+			l[0] = bytes.Replace(l[0], []byte(`"version":2`), []byte(`"version":1`), 1)
+			return l
+		}), 1, "start a new file"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -441,7 +445,7 @@ func TestAnAnswerWaitsForTheSyncOfItsRecord(t *testing.T) {
 	}()
 	select {
 	case written := <-syncing:
-		if !strings.Contains(written, `"paymentRequestId":"synced"`) {
+		if !strings.Contains(written, `"requestId":"synced"`) {
 			t.Fatalf("the record is not written when the sync starts; file: %s", written)
 		}
 	case resp := <-answered:

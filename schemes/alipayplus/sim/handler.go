@@ -1,11 +1,6 @@
 package sim
 
 import (
-	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
+	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
 // errAnswered: readSigned has already answered the request.
@@ -97,65 +93,76 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 	if s.readSigned(w, r, &req) != nil {
 		return
 	}
-	units, problem := checkPayRequest(&req)
+	if req.PaymentFactor != nil && req.PaymentFactor.InStorePaymentScenario == alipayplus.InStoreScenarioOrderCode {
+		s.handleOrder(w, r, &req)
+		return
+	}
+	amounts, problem := checkPayRequest(&req)
 	if problem != "" {
 		s.replyResult(w, r, alipayplus.Result{ResultStatus: alipayplus.ResultFailure, ResultCode: alipayplus.CodeParamIllegal, ResultMessage: problem})
 		return
 	}
-	d, err := s.ledger.pay(payCommand{
-		requestID:  req.PaymentRequestID,
-		hash:       s.payHash(&req),
-		currency:   req.PaymentAmount.Currency,
-		minorUnits: units,
-		code:       req.PaymentMethod.PaymentMethodID,
-	}, s.cfg.SlowDelay)
+	res, err := s.ledger.Pay(s.payCommand(&req, amounts))
 	if err != nil {
 		s.ledgerUnavailable(w, r, err)
 		return
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "sim pay", slog.String("paymentRequestId", req.PaymentRequestID),
-		slog.String("code", alipayplus.MaskCode(req.PaymentMethod.PaymentMethodID)), slog.String("resultCode", d.result.ResultCode))
+		slog.String("code", alipayplus.MaskCode(req.PaymentMethod.PaymentMethodID)), slog.String("outcome", string(res.Outcome)),
+		slog.String("status", string(res.Payment.Status)))
 	switch {
-	case d.lose:
+	case res.Lose:
 		// The payment is recorded as paid; the answer is lost on the way.
 		http.Error(w, "internal server error", http.StatusInternalServerError)
 		return
-	case d.hold:
-		if !s.hold(r.Context()) {
+	case res.Hold:
+		if !s.holds.Wait(r.Context(), s.cfg.SlowDelay) {
 			http.Error(w, "simulator shutting down", http.StatusServiceUnavailable)
 			return
 		}
-		if d, err = s.ledger.settleSlow(req.PaymentRequestID); err != nil {
+		if res.Payment, err = s.ledger.SettleSlow(req.PaymentRequestID); err != nil {
 			s.ledgerUnavailable(w, r, err)
 			return
 		}
 	}
-	s.reply(w, r, http.StatusOK, payResponse(req.PaymentRequestID, d))
+	s.reply(w, r, http.StatusOK, payResponse(req.PaymentRequestID, res.Payment, res.Outcome))
 }
 
-// hold waits SlowDelay for the 93 rule. It returns false when it ends early
-// because the client went away or the simulator is closing; the payment is
-// then paid at its settle time by the ledger.
-func (s *Simulator) hold(ctx context.Context) bool {
-	timer := time.NewTimer(s.cfg.SlowDelay)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closing:
-		return false
+// payCommand is the ledger's pay command for a checked pay request: the
+// code decides first (one the routing table does not give to ALIPAYPLUS is
+// refused INVALID_CODE), then the amount rule.
+func (s *Simulator) payCommand(req *alipayplus.PayRequest, a requestAmounts) simkit.PayCommand {
+	code := req.PaymentMethod.PaymentMethodID
+	cmd := simkit.PayCommand{
+		RequestID:          req.PaymentRequestID,
+		Hash:               s.payHash(req),
+		Currency:           req.PaymentAmount.Currency,
+		MinorUnits:         a.payment,
+		MerchantCurrency:   a.merchantCurrency,
+		MerchantMinorUnits: a.merchant,
+		Code:               alipayplus.MaskCode(code),
 	}
+	if !validCode(code) {
+		cmd.Refusal = alipayplus.CodeInvalidCode
+		return cmd
+	}
+	cmd.WalletBrand, cmd.CustomerID = walletBrand(code), customerID(code)
+	return cmd
 }
 
-func payResponse(requestID string, d payDecision) *alipayplus.PayResponse {
-	resp := &alipayplus.PayResponse{Result: d.result, PaymentRequestID: requestID}
-	if d.result.ResultCode == alipayplus.CodeRequestTrafficExceedLimit || d.result.ResultCode == alipayplus.CodeRepeatReqInconsistent {
+// payResponse answers a pay or order request with what the ledger decided.
+func payResponse(requestID string, p Payment, outcome simkit.Outcome) *alipayplus.PayResponse {
+	resp := &alipayplus.PayResponse{PaymentRequestID: requestID}
+	switch outcome {
+	case simkit.OutcomeOK:
+		resp.Result = paymentResult(&p)
+	case simkit.OutcomeFull, simkit.OutcomeMismatch:
+		resp.Result = outcomeResult(outcome)
 		return resp
+	default:
+		resp.Result = outcomeResult(outcome)
 	}
-	p := d.payment
-	resp.PaymentID = p.PaymentID
+	resp.PaymentID = p.WalletTxnID
 	if p.Status == StatusPaid {
 		amount := alipayplus.NewAmount(p.Currency, p.MinorUnits)
 		resp.PaymentAmount = &amount
@@ -176,24 +183,30 @@ func (s *Simulator) handleInquiry(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal))
 		return
 	}
-	p, ok, err := s.ledger.inquire(req.PaymentRequestID)
-	if err != nil {
+	res, err := s.ledger.Inquire(req.PaymentRequestID)
+	switch {
+	case err != nil:
 		s.ledgerUnavailable(w, r, err)
 		return
-	}
-	if !ok {
+	case !res.Found:
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeOrderNotExist))
 		return
+	case res.Lose:
+		// The 96 rule of an order: this answer is lost on the way.
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
 	}
-	pr := paymentResult(&p)
+	p := &res.Payment
+	pr := paymentResult(p)
 	resp := &alipayplus.InquiryPaymentResponse{
 		Result:           result(alipayplus.ResultSuccess, alipayplus.CodeSuccess),
 		PaymentResult:    &pr,
 		PaymentStatus:    paymentStatus(p),
-		PaymentRequestID: p.PaymentRequestID,
-		PaymentID:        p.PaymentID,
+		PaymentRequestID: p.RequestID,
+		PaymentID:        p.WalletTxnID,
 		CustomerID:       p.CustomerID,
 		WalletBrandName:  p.WalletBrand,
+		SimOrderStatus:   orderStatus(p),
 	}
 	if p.Status == StatusPaid {
 		amount := alipayplus.NewAmount(p.Currency, p.MinorUnits)
@@ -212,13 +225,14 @@ func (s *Simulator) handleCancel(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal))
 		return
 	}
-	p, res, err := s.ledger.cancel(req.PaymentRequestID, s.cfg.CancelWindow)
+	res, err := s.ledger.Cancel(req.PaymentRequestID)
 	if err != nil {
 		s.ledgerUnavailable(w, r, err)
 		return
 	}
-	resp := &alipayplus.CancelPaymentResponse{Result: res, PaymentRequestID: req.PaymentRequestID, PaymentID: p.PaymentID}
-	if res.ResultStatus == alipayplus.ResultSuccess && !p.CancelledAt.IsZero() {
+	p := &res.Payment
+	resp := &alipayplus.CancelPaymentResponse{Result: outcomeResult(res.Outcome), PaymentRequestID: req.PaymentRequestID, PaymentID: p.WalletTxnID}
+	if res.Outcome == simkit.OutcomeOK && !p.CancelledAt.IsZero() {
 		resp.CancelTime = p.CancelledAt.Format(time.RFC3339)
 	}
 	s.reply(w, r, http.StatusOK, resp)
@@ -234,21 +248,22 @@ func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 		s.replyResult(w, r, result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal))
 		return
 	}
-	rf, err := s.ledger.refund(refundCommand{
-		refundRequestID:  req.RefundRequestID,
-		paymentRequestID: req.PaymentRequestID,
-		hash:             s.hashOf(req.PaymentRequestID, req.RefundAmount.Currency, req.RefundAmount.Value),
-		currency:         req.RefundAmount.Currency,
-		minorUnits:       units,
-	}, s.cfg.RefundWindow)
+	res, err := s.ledger.Refund(simkit.RefundCommand{
+		RequestID:        req.RefundRequestID,
+		PaymentRequestID: req.PaymentRequestID,
+		Hash:             s.ledger.Hash(req.PaymentRequestID, req.RefundAmount.Currency, req.RefundAmount.Value),
+		Currency:         req.RefundAmount.Currency,
+		MinorUnits:       units,
+	})
 	if err != nil {
 		s.ledgerUnavailable(w, r, err)
 		return
 	}
-	resp := &alipayplus.RefundResponse{Result: result(rf.ResultStatus, rf.ResultCode), RefundRequestID: req.RefundRequestID}
-	if rf.ResultStatus == alipayplus.ResultSuccess {
+	resp := &alipayplus.RefundResponse{Result: outcomeResult(res.Outcome), RefundRequestID: req.RefundRequestID}
+	if res.Outcome == simkit.OutcomeOK {
+		rf := res.Refund
 		amount := alipayplus.NewAmount(rf.Currency, rf.MinorUnits)
-		resp.RefundID, resp.RefundAmount = rf.RefundID, &amount
+		resp.RefundID, resp.RefundAmount = rf.WalletTxnID, &amount
 		resp.RefundTime = rf.CreatedAt.Format(time.RFC3339)
 	}
 	s.reply(w, r, http.StatusOK, resp)
@@ -263,62 +278,65 @@ func (s *Simulator) ledgerUnavailable(w http.ResponseWriter, r *http.Request, er
 	http.Error(w, "simulator ledger unavailable", http.StatusServiceUnavailable)
 }
 
-// handleLedger serves the ledger as JSON. It is a test endpoint of the
-// simulator, not part of Alipay+, so it is not signed.
-func (s *Simulator) handleLedger(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(s.ledger.Snapshot()); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "sim ledger: write", slog.String("error", err.Error()))
+// requestAmounts are the amounts of a checked pay request, in minor units:
+// the payment's, and the merchant's (order.orderAmount) when sent.
+type requestAmounts struct {
+	payment          int64
+	merchantCurrency string
+	merchant         int64
+}
+
+// checkAmounts checks paymentAmount, and order.orderAmount when present,
+// and returns them, or a problem for PARAM_ILLEGAL.
+func checkAmounts(req *alipayplus.PayRequest) (requestAmounts, string) {
+	units, err := req.PaymentAmount.MinorUnits()
+	if err != nil || units <= 0 || !validCurrency(req.PaymentAmount.Currency) {
+		return requestAmounts{}, "paymentAmount is invalid"
 	}
+	a := requestAmounts{payment: units}
+	order := req.Order.OrderAmount
+	if order == (alipayplus.Amount{}) {
+		return a, ""
+	}
+	merchant, err := order.MinorUnits()
+	if err != nil || merchant <= 0 || !validCurrency(order.Currency) {
+		return requestAmounts{}, "order.orderAmount is invalid"
+	}
+	a.merchantCurrency, a.merchant = order.Currency, merchant
+	return a, ""
 }
 
 // checkPayRequest checks the fields Alipay+ requires of a user-presented pay
-// request and returns the amount, or a problem for PARAM_ILLEGAL.
-func checkPayRequest(req *alipayplus.PayRequest) (int64, string) {
-	units, err := req.PaymentAmount.MinorUnits()
+// request and returns the amounts, or a problem for PARAM_ILLEGAL.
+func checkPayRequest(req *alipayplus.PayRequest) (requestAmounts, string) {
 	switch {
 	case !validID(req.PaymentRequestID):
-		return 0, "paymentRequestId is required, at most 64 characters"
+		return requestAmounts{}, "paymentRequestId is required, at most 64 characters"
 	case req.ProductCode != alipayplus.ProductCodeInStorePayment:
-		return 0, "productCode must be IN_STORE_PAYMENT"
-	case err != nil || units <= 0 || !validCurrency(req.PaymentAmount.Currency):
-		return 0, "paymentAmount is invalid"
+		return requestAmounts{}, "productCode must be IN_STORE_PAYMENT"
 	case req.PaymentMethod.PaymentMethodType != alipayplus.PaymentMethodConnectWallet || req.PaymentMethod.PaymentMethodID == "":
-		return 0, "paymentMethod must be CONNECT_WALLET with a paymentMethodId"
+		return requestAmounts{}, "paymentMethod must be CONNECT_WALLET with a paymentMethodId"
 	case req.Order.Merchant.ReferenceMerchantID == "":
-		return 0, "order.merchant.referenceMerchantId is required"
+		return requestAmounts{}, "order.merchant.referenceMerchantId is required"
 	}
-	return units, ""
+	return checkAmounts(req)
 }
 
 // payHash identifies the content of a pay request that must not change
 // under one paymentRequestId: Alipay+ names the amount, the payment method
 // and the payment factor as such key parameters; the merchant is added
-// because the same id for another merchant is another payment.
+// because the same id for another merchant is another payment, and the
+// order amount because the amount rule reads it.
 func (s *Simulator) payHash(req *alipayplus.PayRequest) string {
 	factor := alipayplus.PaymentFactor{}
 	if req.PaymentFactor != nil {
 		factor = *req.PaymentFactor
 	}
-	return s.hashOf(req.PaymentAmount.Currency, req.PaymentAmount.Value,
+	return s.ledger.Hash(req.PaymentAmount.Currency, req.PaymentAmount.Value,
+		req.Order.OrderAmount.Currency, req.Order.OrderAmount.Value,
 		req.PaymentMethod.PaymentMethodType, req.PaymentMethod.PaymentMethodID,
 		factor.IsInStorePayment, factor.InStorePaymentScenario,
 		req.Order.Merchant.ReferenceMerchantID)
-}
-
-// hashOf hashes fields unambiguously, each prefixed with its length, keyed
-// with the simulator's secret: the hash covers the payment code and is
-// served on /sim/ledger, and an unkeyed hash of a 16-digit code could be
-// reversed by trying every code.
-func (s *Simulator) hashOf(fields ...string) string {
-	h := hmac.New(sha256.New, s.hashKey)
-	var length [8]byte
-	for _, f := range fields {
-		binary.BigEndian.PutUint64(length[:], uint64(len(f)))
-		h.Write(length[:])
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func validID(id string) bool {

@@ -5,64 +5,8 @@ import (
 	"encoding/hex"
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
+	"github.com/meridian-gw/meridian/schemes/simkit"
 )
-
-// Scenario is what the simulator does with a payment, chosen by the last two
-// digits of its amount in minor units (spec/wallet-simulators.md).
-type Scenario string
-
-// The scenarios of the amount rule.
-const (
-	// ScenarioApprove: paid at once. Every amount without a rule below.
-	ScenarioApprove Scenario = "approve"
-	// ScenarioDecline: failed at once with the rule's result code.
-	ScenarioDecline Scenario = "decline"
-	// ScenarioPaidAfterInquiries (91): in process for the first two
-	// inquiries, paid at the third.
-	ScenarioPaidAfterInquiries Scenario = "paid-after-inquiries"
-	// ScenarioInProcessForever (92): in process until cancelled.
-	ScenarioInProcessForever Scenario = "in-process-forever"
-	// ScenarioSlowThenPaid (93): the pay response is held for
-	// Config.SlowDelay, and the payment is paid when it has passed, unless
-	// cancelled first.
-	ScenarioSlowThenPaid Scenario = "slow-then-paid"
-	// ScenarioResponseLost (96): paid, but the first pay request is answered
-	// with HTTP 500 as if the response were lost; repeats answer normally.
-	ScenarioResponseLost Scenario = "response-lost"
-)
-
-// rule is the outcome the amount rule gives a payment.
-type rule struct {
-	scenario Scenario
-	// code is the Alipay+ result code of a decline.
-	code string
-}
-
-// ruleFor applies the amount rule to an amount in minor units.
-func ruleFor(minorUnits int64) rule {
-	switch minorUnits % 100 {
-	case 51:
-		return rule{ScenarioDecline, alipayplus.CodeUserBalanceNotEnough}
-	case 54:
-		return rule{ScenarioDecline, alipayplus.CodeExpiredCode}
-	case 5:
-		// Alipay+'s general business failure is its decline without a reason.
-		return rule{ScenarioDecline, alipayplus.CodeProcessFail}
-	case 59:
-		return rule{ScenarioDecline, alipayplus.CodeRiskReject}
-	case 61:
-		return rule{ScenarioDecline, alipayplus.CodeUserAmountExceedLimit}
-	case 91:
-		return rule{scenario: ScenarioPaidAfterInquiries}
-	case 92:
-		return rule{scenario: ScenarioInProcessForever}
-	case 93:
-		return rule{scenario: ScenarioSlowThenPaid}
-	case 96:
-		return rule{scenario: ScenarioResponseLost}
-	}
-	return rule{scenario: ScenarioApprove}
-}
 
 // validCode reports whether code is one the default routing table gives to
 // ALIPAYPLUS: all digits, 16 to 24 long, first two digits 25 to 30.
@@ -102,4 +46,101 @@ func walletBrand(code string) string {
 func customerID(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return "2160" + hex.EncodeToString(sum[:6])
+}
+
+// paymentResult is the result that reports p's current state.
+func paymentResult(p *Payment) alipayplus.Result {
+	switch p.Status {
+	case StatusPaid:
+		return result(alipayplus.ResultSuccess, alipayplus.CodeSuccess)
+	case StatusFailed, StatusExpired:
+		return result(alipayplus.ResultFailure, p.ResultCode)
+	case StatusCancelled:
+		return result(alipayplus.ResultFailure, alipayplus.CodeOrderIsClosed)
+	}
+	// Processing, or an order awaiting its customer.
+	return result(alipayplus.ResultUnknown, alipayplus.CodePaymentInProcess)
+}
+
+// paymentStatus is p's state in inquiryPayment's vocabulary.
+func paymentStatus(p *Payment) string {
+	switch p.Status {
+	case StatusPaid:
+		return alipayplus.PaymentStatusSuccess
+	case StatusFailed, StatusExpired:
+		return alipayplus.PaymentStatusFail
+	case StatusCancelled:
+		return alipayplus.PaymentStatusCancelled
+	}
+	return alipayplus.PaymentStatusProcessing
+}
+
+// orderStatus is the simulator's SimOrderStatus of p, empty for a payment.
+func orderStatus(p *Payment) string {
+	switch {
+	case !p.IsOrder():
+		return ""
+	case p.Status == StatusAwaitingCustomer:
+		return alipayplus.SimOrderAwaitingCustomer
+	case p.ScannedAt.IsZero():
+		return alipayplus.SimOrderClosed
+	}
+	return alipayplus.SimOrderScanned
+}
+
+// outcomeResults are the answers to what the ledger refused, for every
+// outcome but OutcomeOK, whose answer is the payment's state.
+var outcomeResults = map[simkit.Outcome]alipayplus.Result{
+	simkit.OutcomeFull:     result(alipayplus.ResultUnknown, alipayplus.CodeRequestTrafficExceedLimit),
+	simkit.OutcomeMismatch: result(alipayplus.ResultFailure, alipayplus.CodeRepeatReqInconsistent),
+	simkit.OutcomeClosed:   result(alipayplus.ResultFailure, alipayplus.CodeOrderIsClosed),
+	simkit.OutcomeNotFound: result(alipayplus.ResultFailure, alipayplus.CodeOrderNotExist),
+	// A payment never paid (processing, failed) has nothing to refund:
+	// Alipay+ answers with its general business failure there, as it does
+	// for a cancel after a refund.
+	simkit.OutcomeNotPaid:            result(alipayplus.ResultFailure, alipayplus.CodeProcessFail),
+	simkit.OutcomeRefunded:           result(alipayplus.ResultFailure, alipayplus.CodeProcessFail),
+	simkit.OutcomeCurrencyMismatch:   result(alipayplus.ResultFailure, alipayplus.CodeParamIllegal),
+	simkit.OutcomeCancelWindowClosed: result(alipayplus.ResultFailure, alipayplus.CodeCancelWindowExceed),
+	simkit.OutcomeRefundWindowClosed: result(alipayplus.ResultFailure, alipayplus.CodeRefundWindowExceed),
+	simkit.OutcomeRefundExceeds:      result(alipayplus.ResultFailure, alipayplus.CodeRefundAmountExceed),
+}
+
+// outcomeResult answers outcome: success for OutcomeOK (the caller reports
+// the payment's state where that is the answer), else the refusal.
+func outcomeResult(outcome simkit.Outcome) alipayplus.Result {
+	if outcome == simkit.OutcomeOK {
+		return result(alipayplus.ResultSuccess, alipayplus.CodeSuccess)
+	}
+	if r, ok := outcomeResults[outcome]; ok {
+		return r
+	}
+	return result(alipayplus.ResultFailure, alipayplus.CodeProcessFail)
+}
+
+// resultMessages are the messages Alipay+ documents for the codes the
+// simulator answers with.
+var resultMessages = map[string]string{
+	alipayplus.CodeSuccess:                   "Success",
+	alipayplus.CodeUserBalanceNotEnough:      "The user balance is not enough for the payment.",
+	alipayplus.CodeExpiredCode:               "The code is expired.",
+	alipayplus.CodeInvalidCode:               "The code is invalid.",
+	alipayplus.CodeProcessFail:               "A general business failure occurred. Don't retry.",
+	alipayplus.CodeRiskReject:                "The request is rejected because of the risk control.",
+	alipayplus.CodeUserAmountExceedLimit:     "The payment amount exceeds the user payment limit.",
+	alipayplus.CodePaymentInProcess:          "The payment is being processed.",
+	alipayplus.CodeOrderIsClosed:             "The order is closed.",
+	alipayplus.CodeOrderNotExist:             "The order doesn't exist.",
+	alipayplus.CodeRepeatReqInconsistent:     "Repeated requests are inconsistent.",
+	alipayplus.CodeCancelWindowExceed:        "The cancellation exceeds the cancellable period.",
+	alipayplus.CodeRefundAmountExceed:        "The total refund amount exceeds the payment amount.",
+	alipayplus.CodeRefundWindowExceed:        "The refund exceeds the refundable period.",
+	alipayplus.CodeRequestTrafficExceedLimit: "The request traffic exceeds the limit.",
+	alipayplus.CodeParamIllegal:              "Illegal parameters exist.",
+	alipayplus.CodeInvalidSignature:          "The signature is invalid.",
+	alipayplus.CodeInvalidClient:             "The client is invalid.",
+}
+
+func result(status, code string) alipayplus.Result {
+	return alipayplus.Result{ResultStatus: status, ResultCode: code, ResultMessage: resultMessages[code]}
 }

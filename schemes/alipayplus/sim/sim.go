@@ -1,24 +1,30 @@
 package sim
 
 import (
-	"crypto/rand"
+	"cmp"
 	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
+	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
 // Defaults of Config.
 const (
-	DefaultSlowDelay        = 30 * time.Second
-	DefaultCancelWindow     = 24 * time.Hour
-	DefaultRefundWindow     = 365 * 24 * time.Hour
+	DefaultSlowDelay        = simkit.DefaultSlowDelay
+	DefaultCancelWindow     = simkit.DefaultCancelWindow
+	DefaultRefundWindow     = simkit.DefaultRefundWindow
 	DefaultMaxBodyBytes     = 64 << 10
-	DefaultMaxLedgerEntries = 100_000
+	DefaultMaxLedgerEntries = simkit.DefaultMaxEntries
+	DefaultOrderLifetime    = simkit.DefaultOrderLifetime
+	// DefaultMaxOrderLifetime is Alipay+'s documented bound on
+	// paymentExpiryTime: 30 minutes.
+	DefaultMaxOrderLifetime = 30 * time.Minute
+	// DefaultScanBrand is the wallet a scan pays with unless it names one.
+	DefaultScanBrand = "Alipay"
 )
 
 // Config configures a Simulator. Fields marked required have no default; for
@@ -47,12 +53,19 @@ type Config struct {
 	// MaxBodyBytes bounds a request body; larger requests get HTTP 413 and
 	// PARAM_ILLEGAL. Default 64 KiB.
 	MaxBodyBytes int64
-	// MaxLedgerEntries bounds the payments and refunds kept, together. When
-	// full, new payments and refunds get REQUEST_TRAFFIC_EXCEED_LIMIT (U),
+	// MaxLedgerEntries bounds the payments, orders and refunds kept,
+	// together. When full, new ones get REQUEST_TRAFFIC_EXCEED_LIMIT (U),
 	// and known ones are still answered. Default 100,000.
 	MaxLedgerEntries int
+	// OrderLifetime is how long an order code is valid when its pay
+	// request names no paymentExpiryTime. Default 15 minutes.
+	OrderLifetime time.Duration
+	// MaxOrderLifetime bounds an order code's validity: a later
+	// paymentExpiryTime is shortened to it, and the answer's expireTime
+	// says so. Default 30 minutes, as Alipay+ documents.
+	MaxOrderLifetime time.Duration
 	// LedgerPath, when set, makes the ledger durable in this file (created
-	// if missing, mode 0600; see journal.go for its format): every change is
+	// if missing, mode 0600; package simkit's journal.go describes it): every change is
 	// appended as one JSON line and synced to disk before the response that
 	// reports it is written, and New replays the file, so a simulator
 	// restarted on the same file answers repeats as before and never charges
@@ -73,13 +86,9 @@ type Config struct {
 type Simulator struct {
 	cfg    Config
 	ledger *Ledger
+	holds  *simkit.Holds
 	mux    *http.ServeMux
 	log    *slog.Logger
-	// hashKey keys the request hashes kept for idempotency (see hashOf).
-	hashKey []byte
-
-	closeOnce sync.Once
-	closing   chan struct{} // closed by Close; ends held responses
 }
 
 // New checks cfg and returns a Simulator, its ledger empty or, with
@@ -89,64 +98,45 @@ func New(cfg Config) (*Simulator, error) {
 	if cfg.AcquirerPublicKey == nil || cfg.WalletPrivateKey == nil {
 		return nil, errors.New("sim: AcquirerPublicKey and WalletPrivateKey are required")
 	}
-	if cfg.SlowDelay < 0 || cfg.CancelWindow < 0 || cfg.RefundWindow < 0 || cfg.MaxBodyBytes < 0 || cfg.MaxLedgerEntries < 0 {
+	if cfg.SlowDelay < 0 || cfg.CancelWindow < 0 || cfg.RefundWindow < 0 || cfg.MaxBodyBytes < 0 || cfg.MaxLedgerEntries < 0 ||
+		cfg.OrderLifetime < 0 || cfg.MaxOrderLifetime < 0 {
 		return nil, errors.New("sim: durations and limits must not be negative")
 	}
 	cfg = withDefaults(cfg)
-	hashKey := make([]byte, 32)
-	rand.Read(hashKey)
-	s := &Simulator{
-		cfg:     cfg,
-		ledger:  newLedger(cfg.MaxLedgerEntries, cfg.Now),
-		log:     cfg.Logger,
-		hashKey: hashKey,
-		closing: make(chan struct{}),
+	// The slow payments and orders that fell due while the simulator was
+	// down are settled and expired when the ledger opens, in its file too.
+	ledger, err := simkit.Open(simkit.Config{
+		Codes:         codes,
+		MaxEntries:    cfg.MaxLedgerEntries,
+		SlowDelay:     cfg.SlowDelay,
+		CancelWindow:  cfg.CancelWindow,
+		RefundWindow:  cfg.RefundWindow,
+		OrderLifetime: min(cmp.Or(cfg.OrderLifetime, DefaultOrderLifetime), cfg.MaxOrderLifetime),
+		FormatID:      formatID,
+		Path:          cfg.LedgerPath,
+		Now:           cfg.Now,
+		Logger:        cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if cfg.LedgerPath != "" {
-		if err := s.openLedger(); err != nil {
-			return nil, err
-		}
-	}
+	cfg.SlowDelay = ledger.Config().SlowDelay // the hold lasts as long as the ledger's
+	s := &Simulator{cfg: cfg, ledger: ledger, holds: simkit.NewHolds(), log: cfg.Logger}
 	s.mux = s.routes()
 	return s, nil
-}
-
-// openLedger replays the ledger file into the new simulator's ledger and
-// keeps it open for appending. The file's hash key replaces the fresh one,
-// so repeats of requests made before a restart hash as they did.
-func (s *Simulator) openLedger() error {
-	j, hashKey, err := openJournal(s.cfg.LedgerPath, s.ledger, s.log)
-	if err != nil {
-		return err
-	}
-	s.hashKey = hashKey
-	// The slow payments whose settle time passed while the simulator was
-	// down are paid now, in the file too.
-	if err := s.ledger.attach(j); err != nil {
-		j.close()
-		return err
-	}
-	return nil
 }
 
 func withDefaults(cfg Config) Config {
 	if cfg.KeyVersion == "" {
 		cfg.KeyVersion = alipayplus.DefaultKeyVersion
 	}
-	if cfg.SlowDelay == 0 {
-		cfg.SlowDelay = DefaultSlowDelay
-	}
-	if cfg.CancelWindow == 0 {
-		cfg.CancelWindow = DefaultCancelWindow
-	}
-	if cfg.RefundWindow == 0 {
-		cfg.RefundWindow = DefaultRefundWindow
-	}
+	// The ledger's own settings (SlowDelay, the windows, MaxLedgerEntries,
+	// OrderLifetime) take their defaults in simkit.Open.
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if cfg.MaxLedgerEntries == 0 {
-		cfg.MaxLedgerEntries = DefaultMaxLedgerEntries
+	if cfg.MaxOrderLifetime == 0 {
+		cfg.MaxOrderLifetime = DefaultMaxOrderLifetime
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -163,11 +153,13 @@ func (s *Simulator) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+alipayplus.PathInquiryPayment, s.handleInquiry)
 	mux.HandleFunc("POST "+alipayplus.PathCancelPayment, s.handleCancel)
 	mux.HandleFunc("POST "+alipayplus.PathRefund, s.handleRefund)
-	mux.HandleFunc("GET /sim/ledger", s.handleLedger)
+	mux.Handle("GET "+simkit.PathLedger, simkit.LedgerHandler(s.ledger, s.log))
+	mux.Handle("POST "+simkit.PathScan, &simkit.ScanHandler{Ledger: s.ledger, Decode: s.decodeScan, Holds: s.holds, Logger: s.log})
 	return mux
 }
 
-// ServeHTTP serves the Alipay+ endpoints and GET /sim/ledger.
+// ServeHTTP serves the Alipay+ endpoints, GET /sim/ledger and POST
+// /sim/scan.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
@@ -182,7 +174,7 @@ func (s *Simulator) Ledger() *Ledger {
 // http.Server.RegisterOnShutdown. The held payments still become paid at
 // their settle time. Close does not stop the simulator from serving.
 func (s *Simulator) Close() {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.holds.Close()
 }
 
 // CloseLedger writes and syncs what is pending in a durable ledger and
@@ -191,5 +183,5 @@ func (s *Simulator) Close() {
 // accessors keep working on the state in memory. For a ledger in memory it
 // does nothing. A second call does nothing.
 func (s *Simulator) CloseLedger() error {
-	return s.ledger.journal.close()
+	return s.ledger.Close()
 }

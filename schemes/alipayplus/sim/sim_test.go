@@ -434,14 +434,14 @@ func TestLedgerIsServedAsJSONWithMaskedCodes(t *testing.T) {
 		t.Fatalf("ledger = %d payments, %d refunds, want 2 and 1", len(snap.Payments), len(snap.Refunds))
 	}
 	first := snap.Payments[0]
-	if first.PaymentRequestID != "listed-1" || first.Status != sim.StatusPaid || first.Refunded != 400 || first.Code != alipayplus.MaskCode(code) {
+	if first.RequestID != "listed-1" || first.Status != sim.StatusPaid || first.Refunded != 400 || first.Code != alipayplus.MaskCode(code) {
 		t.Fatalf("first payment = %+v", first)
 	}
 	if snap.Payments[1].Status != sim.StatusFailed || snap.Payments[1].ResultCode != "USER_BALANCE_NOT_ENOUGH" {
 		t.Fatalf("second payment = %+v", snap.Payments[1])
 	}
 	direct := s.Ledger().Snapshot()
-	if len(direct.Payments) != len(snap.Payments) || direct.Payments[0].PaymentID != first.PaymentID {
+	if len(direct.Payments) != len(snap.Payments) || direct.Payments[0].WalletTxnID != first.WalletTxnID {
 		t.Fatal("GET /sim/ledger and Ledger().Snapshot() disagree")
 	}
 }

@@ -78,6 +78,8 @@ type Options struct {
 	WalletURL string
 	// SkipReconcile leaves out the end-of-test reconciliation.
 	SkipReconcile bool
+	// OrderTTL is payment.order_ttl; default the node's (3 minutes).
+	OrderTTL time.Duration
 }
 
 // YAML returns the node configuration for o, as meridiand would read it.
@@ -98,8 +100,10 @@ payment:
   inquiry_interval: %s
   resolve_interval: %s
   not_found_grace: %s
+  order_ttl: %s
+  order_poll_interval: 100ms
 adapters:
-`, o.DataDir, o.RequireSignOn, o.IdleTimeout, Budget, o.InquiryInterval, ResolveInterval, NotFoundGrace)
+`, o.DataDir, o.RequireSignOn, o.IdleTimeout, Budget, o.InquiryInterval, ResolveInterval, NotFoundGrace, o.OrderTTL)
 	if o.AdapterAddress != "" {
 		fmt.Fprintf(&b, "  - scheme: ALIPAYPLUS\n    address: %q\n", o.AdapterAddress)
 	} else {
@@ -424,7 +428,7 @@ func (h *Harness) Payment(t testing.TB, attemptID string) sim.Payment {
 // FindPayment finds a payment by paymentRequestId.
 func FindPayment(s sim.Snapshot, id string) (sim.Payment, bool) {
 	for _, p := range s.Payments {
-		if p.PaymentRequestID == id {
+		if p.RequestID == id {
 			return p, true
 		}
 	}
@@ -466,11 +470,11 @@ func (h *Harness) Reconcile(t testing.TB) {
 			continue // a cancel that came before any pay: no money
 		}
 		if p.Charges > 1 {
-			t.Errorf("reconcile: wallet payment %s charged %d times", p.PaymentRequestID, p.Charges)
+			t.Errorf("reconcile: wallet payment %s charged %d times", p.RequestID, p.Charges)
 		}
-		a, err := h.Store().Attempt(ctx, p.PaymentRequestID)
+		a, err := h.Store().Attempt(ctx, p.RequestID)
 		if err != nil {
-			t.Errorf("reconcile: wallet payment %s (%s, %d) has no attempt in the journal: %v", p.PaymentRequestID, p.Status, p.MinorUnits, err)
+			t.Errorf("reconcile: wallet payment %s (%s, %d) has no attempt in the journal: %v", p.RequestID, p.Status, p.MinorUnits, err)
 			continue
 		}
 		switch a.State {
@@ -591,4 +595,18 @@ func (c *RawConn) Read() (*wire.Message, error) {
 		return nil, err
 	}
 	return wire.Decode(frame)
+}
+
+// Scan pays a merchant-presented QR as the customer would, through the
+// simulator's POST /sim/scan, and returns its HTTP status and body.
+func (h *Harness) Scan(t testing.TB, qr string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"qr": qr})
+	resp, err := http.Post(h.walletURL+"/sim/scan", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

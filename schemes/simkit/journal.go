@@ -1,4 +1,4 @@
-package sim
+package simkit
 
 import (
 	"bytes"
@@ -9,31 +9,28 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
 )
 
-// The ledger file (Config.LedgerPath) is a journal: one JSON object a line,
+// The ledger file (Config.Path) is a journal: one JSON object a line,
 // each ending in "\n", appended and never rewritten. Its first record is the
 // header; every other record is one ledger command and holds the whole new
 // state of what that command changed (a payment, a refund, or a refund and
 // its payment), so replaying the file is putting each record's entries in
 // order, the last state of an entry winning:
 //
-//	{"n":1,"op":"header","version":1,"hashKey":"5f0c…","createdAt":"2026-03-01T10:00:00Z"}
-//	{"n":2,"op":"pay","seq":1,"payment":{"paymentRequestId":"…","status":"paid",…}}
-//	{"n":7,"op":"refund","seq":4,"payment":{…,"refunded":400},"refund":{"refundRequestId":"…",…}}
+//	{"n":1,"op":"header","version":2,"hashKey":"5f0c…","createdAt":"2026-03-01T10:00:00Z"}
+//	{"n":2,"op":"pay","seq":1,"payment":{"requestId":"…","status":"paid",…}}
+//	{"n":7,"op":"refund","seq":4,"payment":{…,"refunded":400},"refund":{"requestId":"…",…}}
 //
 // "n" numbers the records from 1 without gaps, so a lost or repeated line is
 // detected; "seq" is the ledger's id sequence after the command, so ids stay
 // unique across restarts; the header's hashKey keys the idempotency hashes
-// (Simulator.hashOf), so a repeat after a restart is recognised as one.
+// (Ledger.Hash), so a repeat after a restart is recognised as one.
 // Records are validated when replayed, and a file that fails validation is
 // refused, except for its last line: a crash while appending leaves a torn
 // last line, which is dropped with a warning (and cut off the file when it
@@ -41,7 +38,10 @@ import (
 // are masked and the request hashes are keyed.
 
 // journalVersion is the version of the ledger file format in its header.
-const journalVersion = 1
+// Version 1 was the format before simkit (payments keyed by
+// "paymentRequestId"); version 2 has neutral names and merchant-presented
+// orders. A file of another version is refused.
+const journalVersion = 2
 
 // Record operations: the header, then one per kind of ledger command.
 const (
@@ -51,10 +51,13 @@ const (
 	opInquire = "inquire"
 	opCancel  = "cancel"
 	opRefund  = "refund"
+	opOrder   = "order"
+	opScan    = "scan"
+	opExpire  = "expire"
 )
 
-// ErrLedgerClosed is returned for ledger commands after CloseLedger.
-var ErrLedgerClosed = errors.New("sim: ledger closed")
+// ErrClosed is returned for ledger commands after Close.
+var ErrClosed = errors.New("simkit: ledger closed")
 
 // record is one line of the ledger file.
 type record struct {
@@ -87,7 +90,7 @@ type journal struct {
 	mu       sync.Mutex // guards pending, appended, failed
 	pending  []byte     // encoded records not yet written
 	appended uint64     // number of the last record appended
-	failed   error      // first write or sync error, or ErrLedgerClosed; sticky
+	failed   error      // first write or sync error, or ErrClosed; sticky
 
 	flushMu sync.Mutex    // held while writing and syncing a batch; guards spare, closed
 	spare   []byte        // the previous batch's buffer, reused for pending
@@ -101,7 +104,7 @@ type journal struct {
 func openJournal(path string, l *Ledger, log *slog.Logger) (*journal, []byte, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sim: open ledger: %w", err)
+		return nil, nil, fmt.Errorf("simkit: open ledger: %w", err)
 	}
 	j, hashKey, err := startJournal(f, path, l, log)
 	if err != nil {
@@ -113,11 +116,11 @@ func openJournal(path string, l *Ledger, log *slog.Logger) (*journal, []byte, er
 
 func startJournal(f *os.File, path string, l *Ledger, log *slog.Logger) (*journal, []byte, error) {
 	if err := lockFile(f); err != nil {
-		return nil, nil, fmt.Errorf("sim: ledger %s is in use by another simulator: %w", path, err)
+		return nil, nil, fmt.Errorf("simkit: ledger %s is in use by another simulator: %w", path, err)
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sim: read ledger %s: %w", path, err)
+		return nil, nil, fmt.Errorf("simkit: read ledger %s: %w", path, err)
 	}
 	r, err := replay(l, data, path)
 	if err != nil {
@@ -125,14 +128,13 @@ func startJournal(f *os.File, path string, l *Ledger, log *slog.Logger) (*journa
 	}
 	j := &journal{path: path, file: f, log: log, sync: (*os.File).Sync}
 	if r.torn != nil {
-		log.Warn("sim: ledger: ignoring a torn last line, left by a crash while it was written",
-			"path", path, "line", r.torn.line, "bytes", r.torn.bytes)
+		warnTorn(log, path, r.torn)
 		if err := j.cut(int64(r.valid)); err != nil {
 			return nil, nil, err
 		}
 	}
 	if r.records == 0 {
-		key, err := j.create(l.now())
+		key, err := j.create(l.cfg.Now())
 		return j, key, err
 	}
 	j.appended = r.records
@@ -144,10 +146,10 @@ func startJournal(f *os.File, path string, l *Ledger, log *slog.Logger) (*journa
 // last whole one.
 func (j *journal) cut(valid int64) error {
 	if err := j.file.Truncate(valid); err != nil {
-		return fmt.Errorf("sim: cut the torn line off ledger %s: %w", j.path, err)
+		return fmt.Errorf("simkit: cut the torn line off ledger %s: %w", j.path, err)
 	}
 	if err := j.sync(j.file); err != nil {
-		return fmt.Errorf("sim: sync ledger %s: %w", j.path, err)
+		return fmt.Errorf("simkit: sync ledger %s: %w", j.path, err)
 	}
 	return nil
 }
@@ -162,7 +164,7 @@ func (j *journal) create(now time.Time) ([]byte, error) {
 		return nil, err
 	}
 	if err := syncDir(filepath.Dir(j.path)); err != nil {
-		return nil, fmt.Errorf("sim: sync the directory of ledger %s: %w", j.path, err)
+		return nil, fmt.Errorf("simkit: sync the directory of ledger %s: %w", j.path, err)
 	}
 	return key, nil
 }
@@ -262,12 +264,12 @@ func (j *journal) failLocked(err error) {
 	if j.failed != nil {
 		return
 	}
-	j.failed = fmt.Errorf("sim: ledger %s: %w", j.path, err)
-	j.log.Error("sim: ledger file failed; the simulator answers HTTP 503 from now on", "error", j.failed.Error())
+	j.failed = fmt.Errorf("simkit: ledger %s: %w", j.path, err)
+	j.log.Error("simkit: ledger file failed; it takes no more changes (simulators answer HTTP 503)", "error", j.failed.Error())
 }
 
 // close writes and syncs what is pending and closes the file; later
-// commands get ErrLedgerClosed. A second close does nothing; nil-safe.
+// commands get ErrClosed. A second close does nothing; nil-safe.
 func (j *journal) close() error {
 	if j == nil {
 		return nil
@@ -282,7 +284,7 @@ func (j *journal) close() error {
 	batch, last, failed := j.pending, j.appended, j.failed
 	j.pending = nil
 	if j.failed == nil {
-		j.failed = ErrLedgerClosed
+		j.failed = ErrClosed
 	}
 	j.mu.Unlock()
 	var err error
@@ -291,13 +293,13 @@ func (j *journal) close() error {
 			err = j.sync(j.file)
 		}
 		if err != nil {
-			err = fmt.Errorf("sim: ledger %s: %w", j.path, err)
+			err = fmt.Errorf("simkit: ledger %s: %w", j.path, err)
 		} else {
 			j.durable.Store(last) // the commands waiting for these may answer
 		}
 	}
 	if closeErr := j.file.Close(); closeErr != nil && err == nil {
-		err = fmt.Errorf("sim: close ledger %s: %w", j.path, closeErr)
+		err = fmt.Errorf("simkit: close ledger %s: %w", j.path, closeErr)
 	}
 	return err
 }
@@ -359,7 +361,7 @@ type CorruptLedgerError struct {
 }
 
 func (e *CorruptLedgerError) Error() string {
-	return fmt.Sprintf("sim: ledger %s is corrupt at line %d: %v (only a torn last line is tolerated)", e.Path, e.Line, e.Err)
+	return fmt.Sprintf("simkit: ledger %s is corrupt at line %d: %v (only a torn last line is tolerated)", e.Path, e.Line, e.Err)
 }
 
 func (e *CorruptLedgerError) Unwrap() error { return e.Err }
@@ -395,8 +397,8 @@ func (l *Ledger) replayRecord(rec *record, r *replayed, seq *int64) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if rf := rec.Refund; rf != nil && rf.ResultStatus == alipayplus.ResultSuccess && rec.Payment == nil && l.payments[rf.PaymentRequestID] == nil {
-		return fmt.Errorf("record %d: successful refund %s of unknown payment %s", rec.N, rf.RefundRequestID, rf.PaymentRequestID)
+	if rf := rec.Refund; rf != nil && rf.Succeeded() && rec.Payment == nil && l.payments[rf.PaymentRequestID] == nil {
+		return fmt.Errorf("record %d: successful refund %s of unknown payment %s", rec.N, rf.RequestID, rf.PaymentRequestID)
 	}
 	if rec.Payment != nil {
 		l.putPaymentLocked(rec.Payment)
@@ -415,7 +417,7 @@ func replayHeader(rec *record, r *replayed) error {
 	case r.records != 0:
 		return fmt.Errorf("record %d is a second header", rec.N)
 	case rec.Version != journalVersion:
-		return fmt.Errorf("ledger file version %d, this simulator reads version %d", rec.Version, journalVersion)
+		return fmt.Errorf("ledger file version %d, this simulator reads version %d (version 1 files predate simkit: start a new file)", rec.Version, journalVersion)
 	}
 	key, err := hex.DecodeString(rec.HashKey)
 	if err != nil || len(key) != 32 {
@@ -429,7 +431,7 @@ func replayHeader(rec *record, r *replayed) error {
 // changes and that its entries are plausible.
 func checkRecordShape(rec *record) error {
 	switch rec.Op {
-	case opPay, opSettle, opInquire, opCancel:
+	case opPay, opSettle, opInquire, opCancel, opOrder, opScan, opExpire:
 		if rec.Payment == nil || rec.Refund != nil {
 			return errors.New("want a payment and no refund")
 		}
@@ -441,52 +443,51 @@ func checkRecordShape(rec *record) error {
 		return fmt.Errorf("unknown operation %q", rec.Op)
 	}
 	if p := rec.Payment; p != nil {
-		switch {
-		case !validID(p.PaymentRequestID):
-			return errors.New("payment without a valid paymentRequestId")
-		case p.Status != StatusProcessing && p.Status != StatusPaid && p.Status != StatusFailed && p.Status != StatusCancelled:
-			return fmt.Errorf("payment %s: unknown status %q", p.PaymentRequestID, p.Status)
-		case p.MinorUnits < 0 || p.Charges < 0 || p.Reversed < 0 || p.Refunded < 0 || p.PayCalls < 0 || p.Inquiries < 0:
-			return fmt.Errorf("payment %s: a negative amount or count", p.PaymentRequestID)
+		if err := checkPaymentShape(p); err != nil {
+			return err
 		}
 	}
 	if rf := rec.Refund; rf != nil {
 		switch {
-		case !validID(rf.RefundRequestID) || !validID(rf.PaymentRequestID):
+		case !validID(rf.RequestID) || !validID(rf.PaymentRequestID):
 			return errors.New("refund without valid request ids")
 		case rf.MinorUnits < 0:
-			return fmt.Errorf("refund %s: a negative amount", rf.RefundRequestID)
-		case rec.Payment != nil && rec.Payment.PaymentRequestID != rf.PaymentRequestID:
-			return fmt.Errorf("refund %s of payment %s recorded with payment %s", rf.RefundRequestID, rf.PaymentRequestID, rec.Payment.PaymentRequestID)
+			return fmt.Errorf("refund %s: a negative amount", rf.RequestID)
+		case rec.Payment != nil && rec.Payment.RequestID != rf.PaymentRequestID:
+			return fmt.Errorf("refund %s of payment %s recorded with payment %s", rf.RequestID, rf.PaymentRequestID, rec.Payment.RequestID)
 		}
 	}
 	return nil
 }
 
-// LoadLedger replays the ledger file at path into a ledger in memory, for
-// reading it offline (walletsim check): it neither locks nor changes the
-// file, so it may read the file of a running simulator. A torn last line is
-// skipped with a warning to log (nil: none); corruption elsewhere is a
-// *CorruptLedgerError. The ledger's clock is time.Now, so a slow (93)
-// payment whose settle time has passed reads as paid.
-func LoadLedger(path string, log *slog.Logger) (*Ledger, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sim: read ledger: %w", err)
+func checkPaymentShape(p *Payment) error {
+	switch {
+	case !validID(p.RequestID):
+		return errors.New("payment without a valid requestId")
+	case !knownStatus(p.Status):
+		return fmt.Errorf("payment %s: unknown status %q", p.RequestID, p.Status)
+	case p.MinorUnits < 0 || p.MerchantMinorUnits < 0 || p.Charges < 0 || p.Reversed < 0 || p.Refunded < 0 ||
+		p.PayCalls < 0 || p.Inquiries < 0 || p.PaysAtInquiry < 0:
+		return fmt.Errorf("payment %s: a negative amount or count", p.RequestID)
+	case (p.Status == StatusAwaitingCustomer || p.Status == StatusExpired) && p.OrderToken == "":
+		return fmt.Errorf("payment %s: %s but not an order", p.RequestID, p.Status)
+	case p.Status == StatusAwaitingCustomer && p.ExpiresAt.IsZero():
+		return fmt.Errorf("order %s: awaiting the customer without an expiry", p.RequestID)
 	}
-	l := newLedger(math.MaxInt, time.Now)
-	r, err := replay(l, data, path)
-	if err != nil {
-		return nil, err
-	}
-	if r.torn != nil && log != nil {
-		log.Warn("sim: ledger: ignoring a torn last line, left by a crash while it was written",
-			"path", path, "line", r.torn.line, "bytes", r.torn.bytes)
-	}
-	if r.records == 0 {
-		return nil, fmt.Errorf("sim: ledger %s holds no records", path)
-	}
-	return l, nil
+	return nil
+}
+
+// maxIDLength bounds the request ids a record may hold: partners' ids are
+// at most 64 to 100 characters; longer is a damaged file.
+const maxIDLength = 256
+
+func validID(id string) bool {
+	return id != "" && len(id) <= maxIDLength
+}
+
+func warnTorn(log *slog.Logger, path string, torn *tornLine) {
+	log.Warn("simkit: ledger: ignoring a torn last line, left by a crash while it was written",
+		"path", path, "line", torn.line, "bytes", torn.bytes)
 }
 
 // syncDir makes a new file's directory entry durable.
