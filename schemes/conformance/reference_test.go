@@ -42,6 +42,10 @@ func TestReferenceAdaptersPassTheKit(t *testing.T) {
 			if report.SchemeID != scheme {
 				t.Errorf("the adapter says it is %q, want %q", report.SchemeID, scheme)
 			}
+			// A reference adapter offers everything the kit checks.
+			if report.Skipped != 0 || report.Passed != len(conformance.CheckNames()) {
+				t.Errorf("%d of %d checks passed, %d skipped; a reference adapter must pass them all", report.Passed, len(conformance.CheckNames()), report.Skipped)
+			}
 		})
 	}
 }
