@@ -111,6 +111,29 @@ merchants: [{id: MERIDIANDEMO001, currency: EUR, schemes: [ALIPAYPLUS], terminal
 		t.Errorf("pay with an unroutable code, JSON: %q", out)
 	}
 
+	// A merchant-presented QR: shown, paid by scanning, then approved.
+	out, _, code = posim("qr", "--amount", "3.00", "--wait", "0")
+	if code != 0 || !strings.HasPrefix(out, "SHOW THIS QR TO THE CUSTOMER") || !strings.Contains(out, "payload: 000201") || !strings.Contains(out, "█") {
+		t.Fatalf("qr: exit %d, output %q", code, out)
+	}
+	qrRRN := regexp.MustCompile(`RRN (\d{12})`).FindStringSubmatch(out)
+	if qrRRN == nil {
+		t.Fatalf("qr printed no RRN: %q", out)
+	}
+	if out, _, _ = posim("status", "--rrn", qrRRN[1]); !strings.HasPrefix(out, "IN PROGRESS  RC 09") {
+		t.Errorf("status of an unpaid QR: %q", out)
+	}
+	var scanOut, scanErr bytes.Buffer
+	if code := run([]string{"scan", "--wallet-url", n.SimulatorURL("ALIPAYPLUS")}, &scanOut, &scanErr); code != 0 || !strings.Contains(scanOut.String(), `"status":"paid"`) {
+		t.Fatalf("scan: exit %d, output %q %q", code, scanOut.String(), scanErr.String())
+	}
+	if out, _, _ = posim("status", "--rrn", qrRRN[1]); !strings.HasPrefix(out, "APPROVED (purchase stands)  RC 00") {
+		t.Errorf("status of a paid QR: %q", out)
+	}
+	if code := run([]string{"scan", "--wallet-url", n.SimulatorURL("ALIPAYPLUS")}, &scanOut, &scanErr); code == 0 || !strings.Contains(scanErr.String(), "refused") {
+		t.Errorf("a second scan of a paid QR: exit %d, stderr %q; want the wallet's refusal", code, scanErr.String())
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string

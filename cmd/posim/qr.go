@@ -95,18 +95,19 @@ func (o *options) poll(t *pos.Terminal, rrn string, stdout io.Writer) (*wire.Mes
 	}
 }
 
-// printQR draws payload as a QR code of text blocks, two modules a line.
-// Dark modules are drawn as spaces for a terminal with a dark background;
-// light reverses it.
+// printQR draws payload as a QR code of text blocks, two modules a line,
+// with a quiet zone. On a terminal with a dark background (the default) the
+// light modules are drawn and the dark ones left to the background; light
+// draws the dark modules instead.
 func printQR(w io.Writer, payload string, light bool) error {
 	code, err := qr.Encode(payload, qr.M)
 	if err != nil {
 		return err
 	}
 	const quiet = 2
-	dark := func(x, y int) bool {
+	ink := func(x, y int) bool {
 		if x < 0 || y < 0 || x >= code.Size || y >= code.Size {
-			return false
+			return !light // the quiet zone is light
 		}
 		return code.Black(x, y) == light
 	}
@@ -114,7 +115,7 @@ func printQR(w io.Writer, payload string, light bool) error {
 	for y := -quiet; y < code.Size+quiet; y += 2 {
 		b.WriteString("  ")
 		for x := -quiet; x < code.Size+quiet; x++ {
-			top, bottom := !dark(x, y), !dark(x, y+1)
+			top, bottom := ink(x, y), ink(x, y+1)
 			switch {
 			case top && bottom:
 				b.WriteString("█")
