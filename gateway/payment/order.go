@@ -185,6 +185,7 @@ func (e *Engine) orderCreated(ctx context.Context, l *live, resp *schemev1.Creat
 			return err
 		}
 		// An order the terminal cannot show must not stay payable.
+		e.log.Error("scheme returned an order the terminal cannot show; closing it", "attempt", l.id, "scheme", l.snapshot().Scheme, "problem", problem)
 		return e.decideCancel(ctx, l, ReasonSystem, "order_unusable", problem)
 	}
 	detail := "scheme answered unknown"

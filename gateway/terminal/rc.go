@@ -83,6 +83,8 @@ func rcForStatus(a *payment.Attempt) string {
 		return wire.RCInProgress
 	case a.Reason == payment.ReasonOrderExpired:
 		return wire.RCExpiredWalletCode // being cancelled because it expired
+	case a.Reason == payment.ReasonSystem:
+		return wire.RCSystemMalfunction // being cancelled because the gateway could not use it
 	}
 	return rcForAttempt(a)
 }

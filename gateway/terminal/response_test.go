@@ -35,3 +35,29 @@ func TestApprovedConvertedPurchaseShowsWhatTheWalletWasCharged(t *testing.T) {
 		t.Error("a purchase charged in the merchant's currency shows a conversion")
 	}
 }
+
+func TestStatusCodesOfMerchantPresentedPurchases(t *testing.T) {
+	created := payment.Order{Presented: true, QRPayload: "000201", QRFormat: payment.QRFormatEMVCoMPM}
+	for _, tc := range []struct {
+		name string
+		a    payment.Attempt
+		want string
+	}{
+		{"an order awaiting the customer is 09", payment.Attempt{Kind: payment.KindPurchase, State: payment.StatePending, Order: created}, wire.RCInProgress},
+		{"an order the scheme never made is 91", payment.Attempt{Kind: payment.KindPurchase, State: payment.StatePending, Order: payment.Order{Presented: true}}, wire.RCSchemeUnavailable},
+		{"an order being cancelled because it expired is 54", payment.Attempt{Kind: payment.KindPurchase, State: payment.StateCancelPending, Reason: payment.ReasonOrderExpired, Order: created}, wire.RCExpiredWalletCode},
+		{"an order cancelled because it expired is 54", payment.Attempt{Kind: payment.KindPurchase, State: payment.StateCancelled, Reason: payment.ReasonOrderExpired, Order: created}, wire.RCExpiredWalletCode},
+		{"an order being closed because its QR was unusable is 96", payment.Attempt{Kind: payment.KindPurchase, State: payment.StateCancelPending, Reason: payment.ReasonSystem, Order: payment.Order{Presented: true}}, wire.RCSystemMalfunction},
+		{"a paid order is 00", payment.Attempt{Kind: payment.KindPurchase, State: payment.StateApproved, Order: created}, wire.RCApproved},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rcForStatus(&tc.a); got != tc.want {
+				t.Errorf("rcForStatus = %s, want %s", got, tc.want)
+			}
+		})
+	}
+	resp := attemptResponse(&wire.Message{MTI: "0200"}, &payment.Attempt{RRN: "000000000007", State: payment.StatePending, Order: created}, wire.RCInProgress)
+	if qr, ok := resp.PrivateData.Get(wire.TagQRPayload); !ok || qr != created.QRPayload || resp.RRN != "000000000007" {
+		t.Errorf("09 answer carries QR %q (%v) and RRN %q", qr, ok, resp.RRN)
+	}
+}
