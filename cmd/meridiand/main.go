@@ -134,6 +134,8 @@ Meridian is running in demo mode on %s (merchant MERIDIANDEMO001, terminal DEMO0
 Try it from another shell:
   go run ./cmd/posim pay --amount 12.50 --code 281012345678901234
   go run ./cmd/posim pay --amount 12.51 --code 281012345678901234   # declined, 51
+  go run ./cmd/posim pay --amount 20.00 --code 54101234567890123456 # KakaoPay, charged in KRW
+  go run ./cmd/posim qr --amount 8.40                               # shows a QR; pay it with: go run ./cmd/posim scan
 The README lists every test amount. Stop with Ctrl-C.
 
 `
