@@ -76,6 +76,9 @@ type Options struct {
 	AdapterAddress string
 	// WalletURL is the simulator's base URL when AdapterAddress is set.
 	WalletURL string
+	// AdapterTLS, with AdapterAddress, reaches the adapter over (mutual)
+	// TLS.
+	AdapterTLS *config.AdapterTLS
 	// SkipReconcile leaves out the end-of-test reconciliation.
 	SkipReconcile bool
 	// OrderTTL is payment.order_ttl; default the node's (3 minutes).
@@ -106,6 +109,9 @@ adapters:
 `, o.DataDir, o.RequireSignOn, o.IdleTimeout, Budget, o.InquiryInterval, ResolveInterval, NotFoundGrace, o.OrderTTL)
 	if o.AdapterAddress != "" {
 		fmt.Fprintf(&b, "  - scheme: ALIPAYPLUS\n    address: %q\n", o.AdapterAddress)
+		if t := o.AdapterTLS; t != nil {
+			fmt.Fprintf(&b, "    tls: {ca_file: %q, cert_file: %q, key_file: %q, server_name: %q}\n", t.CAFile, t.CertFile, t.KeyFile, t.ServerName)
+		}
 	} else {
 		fmt.Fprintf(&b, "  - scheme: ALIPAYPLUS\n    builtin: true\n    simulator: true\n    simulator_slow_delay: %s\n", SlowDelay)
 	}
