@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
+	"github.com/meridian-gw/meridian/schemes/credentials"
 )
 
 // The files keys writes, and who reads each.
@@ -43,7 +43,7 @@ func keys(args []string, stdout, stderr io.Writer) int {
     wallet_public_key: %s
   walletsim:
     --acquirer-public-key %s --wallet-private-key %s
-`, alipayplus.MinKeyBits, *dir, path(acquirerPrivateFile), path(walletPublicFile), path(acquirerPublicFile), path(walletPrivateFile))
+`, credentials.KeyBitsMin, *dir, path(acquirerPrivateFile), path(walletPublicFile), path(acquirerPublicFile), path(walletPrivateFile))
 	return exitOK
 }
 
@@ -76,9 +76,9 @@ func writeKeys(dir string) error {
 }
 
 // keyPair makes an RSA key pair: PKCS #8 private, PKIX public, the forms
-// alipayplus.LoadPrivateKey and LoadPublicKey read.
+// credentials.LoadPrivateKey and LoadPublicKey read.
 func keyPair() (private, public *pem.Block, err error) {
-	key, err := rsa.GenerateKey(rand.Reader, alipayplus.MinKeyBits)
+	key, err := rsa.GenerateKey(rand.Reader, credentials.KeyBitsMin)
 	if err != nil {
 		return nil, nil, err
 	}

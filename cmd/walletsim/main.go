@@ -20,8 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/credentials"
 )
 
 const usage = `Usage:
@@ -240,11 +240,11 @@ func (o *serveOptions) config(stderr io.Writer) (sim.Config, *slog.Logger, error
 	case level.UnmarshalText([]byte(o.logLevel)) != nil:
 		return sim.Config{}, nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
 	}
-	acquirer, err := alipayplus.LoadPublicKey(o.acquirerKey)
+	acquirer, err := credentials.LoadPublicKey(o.acquirerKey)
 	if err != nil {
 		return sim.Config{}, nil, fmt.Errorf("--acquirer-public-key: %w", err)
 	}
-	wallet, err := alipayplus.LoadPrivateKey(o.walletKey)
+	wallet, err := credentials.LoadPrivateKey(o.walletKey)
 	if err != nil {
 		return sim.Config{}, nil, fmt.Errorf("--wallet-private-key: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/credentials"
 )
 
 const (
@@ -92,11 +93,11 @@ func serveArgs(t *testing.T, ledger string, more ...string) []string {
 func gatewayClient(t *testing.T, baseURL string) *alipayplus.Client {
 	t.Helper()
 	dir := keysDir(t)
-	private, err := alipayplus.LoadPrivateKey(filepath.Join(dir, "acquirer.pem"))
+	private, err := credentials.LoadPrivateKey(filepath.Join(dir, "acquirer.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	walletPublic, err := alipayplus.LoadPublicKey(filepath.Join(dir, "wallet.pub.pem"))
+	walletPublic, err := credentials.LoadPublicKey(filepath.Join(dir, "wallet.pub.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,11 +424,11 @@ func TestKeysWritesTwoPairsThatMatchAndNeverOverwrites(t *testing.T) {
 		contents[name], _ = os.ReadFile(filepath.Join(dir, name))
 	}
 	for _, who := range []string{"acquirer", "wallet"} {
-		private, err := alipayplus.LoadPrivateKey(filepath.Join(dir, who+".pem"))
+		private, err := credentials.LoadPrivateKey(filepath.Join(dir, who+".pem"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		public, err := alipayplus.LoadPublicKey(filepath.Join(dir, who+".pub.pem"))
+		public, err := credentials.LoadPublicKey(filepath.Join(dir, who+".pub.pem"))
 		if err != nil {
 			t.Fatal(err)
 		}

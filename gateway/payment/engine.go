@@ -325,18 +325,6 @@ func newApprovalCode() string {
 	return string(b[:])
 }
 
-// MaskCode keeps at most the first and last four characters of a wallet
-// code, so that a log line or record can never be used to pay; codes under
-// 16 characters are masked entirely. It masks as wire.MaskWalletCode does,
-// so the journal and the terminal logs show a code the same way.
-func MaskCode(code string) string {
-	const shown, shortest = 4, 16
-	if len(code) < shortest {
-		return "****"
-	}
-	return code[:shown] + "****" + code[len(code)-shown:]
-}
-
 type nopObserver struct{}
 
 func (nopObserver) Stage(string, string, string, string, time.Duration) {}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // PurchaseRequest is a consumer-presented wallet payment from a terminal.
@@ -66,7 +67,7 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 		Key:          req.Key,
 		MerchantID:   m.ID,
 		Scheme:       scheme,
-		CodeMasked:   MaskCode(req.Code),
+		CodeMasked:   walletcode.Mask(req.Code),
 		RequestHash:  hashOf(m.ID, req.Amount, req.Code),
 		Amount:       req.Amount,
 		Settlement:   req.Amount, // the merchant is settled in its own currency

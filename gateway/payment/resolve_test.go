@@ -12,6 +12,7 @@ import (
 	"github.com/meridian-gw/meridian/gateway/store"
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // Money safety 2 and 4: what is unknown at the end of the budget is answered
@@ -119,7 +120,7 @@ func purchaseAttempt(t *testing.T, h *harness, minor int64, state payment.State)
 	t.Helper()
 	return &payment.Attempt{
 		ID: newAttemptID(t), Kind: payment.KindPurchase, Key: h.NextKey(), MerchantID: merchantID,
-		Scheme: schemeID, CodeMasked: payment.MaskCode(alipayCode), RequestHash: "crashed",
+		Scheme: schemeID, CodeMasked: walletcode.Mask(alipayCode), RequestHash: "crashed",
 		Amount: payment.Money{Minor: minor, Currency: "EUR"}, State: state,
 		// Due now: the crashed request's budget is long over.
 		NextActionAt: time.Now().Add(-time.Second),

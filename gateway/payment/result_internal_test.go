@@ -110,23 +110,6 @@ func TestClassify(t *testing.T) {
 	})
 }
 
-func TestMaskCode(t *testing.T) {
-	t.Parallel()
-	// At most the first and last four characters; codes under 16 characters
-	// entirely masked.
-	for _, c := range []struct{ code, want string }{
-		{"281234567890123456", "2812****3456"},
-		{"2812345678901234", "2812****1234"},
-		{"281234567890123", "****"},
-		{"12345678", "****"},
-		{"", "****"},
-	} {
-		if got := MaskCode(c.code); got != c.want {
-			t.Errorf("MaskCode(%q) = %q, want %q", c.code, got, c.want)
-		}
-	}
-}
-
 func TestStateFinal(t *testing.T) {
 	t.Parallel()
 	final := map[State]bool{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // TestStatusOfAPurchaseInFlight does not run in parallel with other tests,
@@ -111,7 +112,7 @@ func TestStatusOfAnAttemptJustJournaled(t *testing.T) {
 		key := h.NextKey()
 		a := &payment.Attempt{
 			ID: "0123456789abcdef0123456789abcdef", Kind: payment.KindPurchase, Key: key,
-			MerchantID: merchantID, Scheme: schemeID, CodeMasked: payment.MaskCode(alipayCode),
+			MerchantID: merchantID, Scheme: schemeID, CodeMasked: walletcode.Mask(alipayCode),
 			RequestHash: "hash", Amount: payment.Money{Minor: 1000, Currency: "EUR"},
 			State: payment.StatePending, NextActionAt: time.Now().Add(time.Hour),
 		}

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // SchemeID is the scheme id of Alipay+ in Meridian's routing table.
@@ -34,6 +36,12 @@ var DefaultChargeCurrencies = []string{"EUR", "GBP", "CHF", "SEK", "DKK", "NOK",
 // default routing table (spec/wallet-simulators.md).
 var codePrefixes = []string{"25", "26", "27", "28", "29", "30"}
 
+// CPMApplicationID is the AID of Alipay+ EMVCo consumer-presented codes in
+// the default routing table (schemes.DefaultAIDRoutes): the proprietary
+// AID F0 followed by "ALIPAY+" in ASCII. A code whose first application's
+// AID starts so is an Alipay+ code, as EMV's partial selection allows.
+const CPMApplicationID = "F0414C495041592B"
+
 // Config configures an Adapter. Fields marked required have no default; for
 // the others the zero value takes the default named.
 type Config struct {
@@ -42,10 +50,10 @@ type Config struct {
 	BaseURL string
 	// ClientID is the Client-Id Alipay+ assigned to the acquirer. Required.
 	ClientID string
-	// PrivateKey signs requests; see LoadPrivateKey. Required.
+	// PrivateKey signs requests; see credentials.LoadPrivateKey. Required.
 	PrivateKey *rsa.PrivateKey
-	// WalletPublicKey verifies Alipay+'s responses; see LoadPublicKey.
-	// Required.
+	// WalletPublicKey verifies Alipay+'s responses; see
+	// credentials.LoadPublicKey. Required.
 	WalletPublicKey *rsa.PublicKey
 	// KeyVersion is sent in the Signature header. Default "1".
 	KeyVersion string
@@ -80,7 +88,7 @@ type Adapter struct {
 	client       *Client
 	capabilities *schemev1.Capabilities
 	currencies   map[string]bool
-	log          *slog.Logger
+	calls        *contract.CallLog
 	now          func() time.Time
 }
 
@@ -108,14 +116,10 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	set := make(map[string]bool, len(currencies))
 	for _, c := range currencies {
-		if !isCurrencyCode(c) {
+		if !contract.IsCurrencyCode(c) {
 			return nil, fmt.Errorf("alipayplus: new adapter: charge currency %q is not an ISO 4217 code", c)
 		}
 		set[c] = true
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
 	}
 	now := cfg.Now
 	if now == nil {
@@ -126,33 +130,25 @@ func New(cfg Config) (*Adapter, error) {
 		client:       client,
 		capabilities: capabilities(currencies, cfg.CancelWindow),
 		currencies:   set,
-		log:          log.With(slog.String("scheme", SchemeID)),
+		calls:        contract.NewCallLog(cfg.Logger, SchemeID, "alipayplus"),
 	}, nil
 }
 
 func capabilities(currencies []string, cancelWindow time.Duration) *schemev1.Capabilities {
-	switch {
-	case cancelWindow == 0:
-		cancelWindow = DefaultCancelWindow
-	case cancelWindow < 0:
-		cancelWindow = 0
-	}
 	return &schemev1.Capabilities{
 		SchemeId:         SchemeID,
-		ContractVersion:  "v1",
+		ContractVersion:  contract.Version,
 		ChargeCurrencies: slices.Clone(currencies),
-		CodeFormats: []*schemev1.CodeFormat{{
-			Kind:      schemev1.CodeKind_CODE_KIND_DIGITS,
-			Prefixes:  slices.Clone(codePrefixes),
-			MinLength: 16,
-			MaxLength: 24,
-		}},
+		CodeFormats: []*schemev1.CodeFormat{
+			{Kind: schemev1.CodeKind_CODE_KIND_DIGITS, Prefixes: slices.Clone(codePrefixes), MinLength: 16, MaxLength: 24},
+			{Kind: schemev1.CodeKind_CODE_KIND_EMVCO_CPM, Aids: []string{CPMApplicationID}},
+		},
 		SupportsCancel:            true,
 		SupportsRefund:            true,
 		SupportsPartialRefund:     true,
 		SupportsMerchantPresented: true,
 		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_EMVCO_MPM,
-		CancelWindowSeconds:       int64(cancelWindow / time.Second),
+		CancelWindowSeconds:       contract.CancelWindowSeconds(cancelWindow, DefaultCancelWindow),
 		DisplayName:               "Alipay+",
 	}
 }
@@ -169,16 +165,16 @@ func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequ
 
 // Pay charges a payment code through POST /payments/pay.
 func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
-	if err := validatePay(req); err != nil {
+	if err := limits.CheckPay(req); err != nil {
 		return nil, err
 	}
-	key, masked := req.GetIdempotencyKey(), MaskCode(req.GetPaymentCode())
+	key, masked := req.GetIdempotencyKey(), walletcode.Mask(req.GetPaymentCode())
 	if !a.currencies[req.GetAmount().GetCurrency()] {
-		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.PayResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
 			CodeCurrencyNotSupport, "currency is not charged through Alipay+")}, nil
 	}
 	if len(req.GetPaymentCode()) > maxCodeLength {
-		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE,
+		return &schemev1.PayResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE,
 			CodeInvalidCode, "payment code is too long to be an Alipay+ code")}, nil
 	}
 	resp, err := a.client.Pay(ctx, payRequestFor(req))
@@ -186,8 +182,8 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 		err = sameRequestID(resp.PaymentRequestID, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "pay", key, err, slog.String("code", masked))
-		return &schemev1.PayResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "pay", key, err, slog.String("code", masked))
+		return &schemev1.PayResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.PayResponse{
 		Result:              callResult(resp.Result),
@@ -197,9 +193,9 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 	}
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
 		// Until FX arrives the wallet amount is the payment amount as charged.
-		out.WalletAmount = moneyFrom(resp.PaymentAmount, copyMoney(req.GetAmount()))
+		out.WalletAmount = moneyFrom(resp.PaymentAmount, contract.CopyMoney(req.GetAmount()))
 	}
-	a.logResult(ctx, "pay", key, out.Result, slog.String("code", masked))
+	a.calls.Answered(ctx, "pay", key, out.Result, slog.String("code", masked))
 	return out, nil
 }
 
@@ -207,7 +203,7 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 // /payments/inquiryPayment.
 func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*schemev1.InquireResponse, error) {
 	key := req.GetIdempotencyKey()
-	if err := checkID("idempotency_key", key); err != nil {
+	if err := limits.CheckKey("idempotency_key", key); err != nil {
 		return nil, err
 	}
 	resp, err := a.client.InquiryPayment(ctx, &InquiryPaymentRequest{PaymentRequestID: key})
@@ -215,8 +211,8 @@ func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*s
 		err = sameRequestID(resp.PaymentRequestID, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "inquire", key, err)
-		return &schemev1.InquireResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "inquire", key, err)
+		return &schemev1.InquireResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.InquireResponse{
 		Result:              inquiryResult(resp),
@@ -227,14 +223,14 @@ func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*s
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
 		out.WalletAmount = moneyFrom(resp.PaymentAmount, nil)
 	}
-	a.logResult(ctx, "inquire", key, out.Result)
+	a.calls.Answered(ctx, "inquire", key, out.Result)
 	return out, nil
 }
 
 // Cancel voids an earlier Pay through POST /payments/cancelPayment.
 func (a *Adapter) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*schemev1.CancelResponse, error) {
 	key := req.GetIdempotencyKey()
-	if err := checkID("idempotency_key", key); err != nil {
+	if err := limits.CheckKey("idempotency_key", key); err != nil {
 		return nil, err
 	}
 	resp, err := a.client.CancelPayment(ctx, &CancelPaymentRequest{PaymentRequestID: key})
@@ -242,18 +238,18 @@ func (a *Adapter) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*sch
 		err = sameRequestID(resp.PaymentRequestID, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "cancel", key, err)
-		return &schemev1.CancelResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "cancel", key, err)
+		return &schemev1.CancelResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.CancelResponse{Result: callResult(resp.Result)}
-	a.logResult(ctx, "cancel", key, out.Result)
+	a.calls.Answered(ctx, "cancel", key, out.Result)
 	return out, nil
 }
 
 // Refund returns all or part of a paid payment through POST
 // /payments/refund.
 func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*schemev1.RefundResponse, error) {
-	if err := validateRefund(req); err != nil {
+	if err := limits.CheckRefund(req); err != nil {
 		return nil, err
 	}
 	key := req.GetRefundIdempotencyKey()
@@ -262,14 +258,14 @@ func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*sch
 		err = sameRequestID(resp.RefundRequestID, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "refund", key, err)
-		return &schemev1.RefundResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "refund", key, err)
+		return &schemev1.RefundResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.RefundResponse{Result: callResult(resp.Result), SchemeRefundId: resp.RefundID}
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
-		out.WalletAmount = moneyFrom(resp.RefundAmount, copyMoney(req.GetAmount()))
+		out.WalletAmount = moneyFrom(resp.RefundAmount, contract.CopyMoney(req.GetAmount()))
 	}
-	a.logResult(ctx, "refund", key, out.Result)
+	a.calls.Answered(ctx, "refund", key, out.Result)
 	return out, nil
 }
 
@@ -283,16 +279,4 @@ func sameRequestID(got, want string) error {
 		return errOtherRequest
 	}
 	return nil
-}
-
-func (a *Adapter) logUnknown(ctx context.Context, op, key string, err error, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("op", op), slog.String("idempotency_key", key), slog.String("error", err.Error()))
-	a.log.LogAttrs(ctx, slog.LevelWarn, "alipayplus call outcome unknown", attrs...)
-}
-
-func (a *Adapter) logResult(ctx context.Context, op, key string, r *schemev1.Result, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("op", op), slog.String("idempotency_key", key),
-		slog.String("status", r.GetStatus().String()), slog.String("reason", r.GetReason().String()),
-		slog.String("scheme_code", r.GetSchemeCode()))
-	a.log.LogAttrs(ctx, slog.LevelDebug, "alipayplus call answered", attrs...)
 }

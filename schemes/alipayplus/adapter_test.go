@@ -1,6 +1,7 @@
 package alipayplus_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 func TestCapabilitiesDescribeAlipayPlus(t *testing.T) {
@@ -33,9 +36,11 @@ func TestCapabilitiesDescribeAlipayPlus(t *testing.T) {
 			t.Errorf("charge currencies %v lack %s", caps.ChargeCurrencies, c)
 		}
 	}
-	want := &schemev1.CodeFormat{Kind: schemev1.CodeKind_CODE_KIND_DIGITS,
-		Prefixes: []string{"25", "26", "27", "28", "29", "30"}, MinLength: 16, MaxLength: 24}
-	if len(caps.CodeFormats) != 1 || !proto.Equal(caps.CodeFormats[0], want) {
+	want := []*schemev1.CodeFormat{
+		{Kind: schemev1.CodeKind_CODE_KIND_DIGITS, Prefixes: []string{"25", "26", "27", "28", "29", "30"}, MinLength: 16, MaxLength: 24},
+		{Kind: schemev1.CodeKind_CODE_KIND_EMVCO_CPM, Aids: []string{"F0414C495041592B"}},
+	}
+	if len(caps.CodeFormats) != len(want) || !proto.Equal(caps.CodeFormats[0], want[0]) || !proto.Equal(caps.CodeFormats[1], want[1]) {
 		t.Fatalf("code formats = %v, want %v", caps.CodeFormats, want)
 	}
 	if !caps.SupportsCancel || !caps.SupportsRefund || !caps.SupportsPartialRefund || !caps.SupportsMerchantPresented ||
@@ -306,7 +311,7 @@ func TestRefundOfAPaymentThatIsNotPaidFails(t *testing.T) {
 }
 
 func TestCancelAfterTheWindowFailsAndRefundStillWorks(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withSim(func(c *sim.Config) { c.Now = clock.Now; c.CancelWindow = time.Hour }))
 	wantResult(t, "Pay", s.pay(t, payRequest("late", alipayCode, 800)).Result, success, noReason)
 	clock.Advance(time.Hour + time.Second)
@@ -341,7 +346,7 @@ func TestInvalidCodesAreDeclinedAsInvalidCode(t *testing.T) {
 		"15 digits":    "281234567890123",
 		"25 digits":    "2812345678901234567890123",
 		"not digits":   "28123456789012345X",
-		"far too long": strings.Repeat("2", 300),
+		"far too long": strings.Repeat("2", 600),
 	}
 	for name, code := range codes {
 		t.Run(name, func(t *testing.T) {
@@ -354,6 +359,20 @@ func TestInvalidCodesAreDeclinedAsInvalidCode(t *testing.T) {
 	}
 	if _, ok := s.sim.Ledger().Payment("invalid-far-too-long"); ok {
 		t.Fatal("a code far too long to be an Alipay+ code was sent to the wallet")
+	}
+	s.reconcile(t)
+}
+
+func TestAConsumerPresentedCodeOfTheAlipayPlusAIDIsPaid(t *testing.T) {
+	s := newSystem(t)
+	// 85 "CPV01", then an application template with the AID, a label and
+	// a PAN.
+	payload := []byte("\x85\x05CPV01\x61\x1A\x4F\x08\xF0ALIPAY+\x50\x04TEST\x5A\x08\x28\x10\x99\x88\x77\x66\x55\x44")
+	code := base64.StdEncoding.EncodeToString(payload)
+	resp := s.pay(t, payRequest("cpm-paid", code, 1000))
+	wantResult(t, "Pay", resp.Result, success, noReason)
+	if resp.WalletBrand != sim.CPMBrand {
+		t.Fatalf("wallet brand = %q, want %q", resp.WalletBrand, sim.CPMBrand)
 	}
 	s.reconcile(t)
 }
@@ -446,7 +465,7 @@ func TestUnreachableWalletIsUnknown(t *testing.T) {
 }
 
 func TestLogsNeverShowTheFullCode(t *testing.T) {
-	var logs syncBuffer
+	var logs adaptertest.LogBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	up := newSystem(t, withAdapter(func(c *alipayplus.Config) { c.Logger = logger }))
 	down := newSystem(t, withAdapter(func(c *alipayplus.Config) { c.Logger = logger; c.BaseURL = "http://127.0.0.1:1" }))
@@ -456,7 +475,7 @@ func TestLogsNeverShowTheFullCode(t *testing.T) {
 	if strings.Contains(out, alipayCode) {
 		t.Fatalf("logs contain the full code:\n%s", out)
 	}
-	if strings.Count(out, alipayplus.MaskCode(alipayCode)) != 2 {
+	if strings.Count(out, walletcode.Mask(alipayCode)) != 2 {
 		t.Fatalf("logs do not name the masked code once per Pay:\n%s", out)
 	}
 }

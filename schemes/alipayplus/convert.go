@@ -1,9 +1,10 @@
 package alipayplus
 
 import (
-	"unicode/utf8"
+	"cmp"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // maxDescriptionLength is Alipay+'s limit on orderDescription.
@@ -20,10 +21,10 @@ func payRequestFor(req *schemev1.PayRequest) *PayRequest {
 		// Alipay+'s order amount is the merchant's, before conversion.
 		orderAmount = NewAmount(ma.GetCurrency(), ma.GetMinorUnits())
 	}
-	name := firstNonEmpty(m.GetTradingName(), m.GetLegalName(), m.GetMerchantId())
+	name := cmp.Or(m.GetTradingName(), m.GetLegalName(), m.GetMerchantId())
 	order := Order{
 		ReferenceOrderID: req.GetIdempotencyKey(),
-		OrderDescription: truncate(firstNonEmpty(req.GetOrderDescription(), name), maxDescriptionLength),
+		OrderDescription: contract.Truncate(cmp.Or(req.GetOrderDescription(), name), maxDescriptionLength),
 		OrderAmount:      orderAmount,
 		Merchant: Merchant{
 			ReferenceMerchantID: m.GetMerchantId(),
@@ -32,7 +33,7 @@ func payRequestFor(req *schemev1.PayRequest) *PayRequest {
 			// Alipay+ requires the store for in-store payments; a merchant
 			// without stores is its own single store.
 			Store: &Store{
-				ReferenceStoreID: firstNonEmpty(m.GetStoreId(), m.GetMerchantId()),
+				ReferenceStoreID: cmp.Or(m.GetStoreId(), m.GetMerchantId()),
 				StoreName:        name,
 				StoreMCC:         m.GetMcc(),
 			},
@@ -61,7 +62,7 @@ func refundRequestFor(req *schemev1.RefundRequest) *RefundRequest {
 		PaymentRequestID: req.GetPaymentIdempotencyKey(),
 		RefundRequestID:  req.GetRefundIdempotencyKey(),
 		RefundAmount:     NewAmount(req.GetAmount().GetCurrency(), req.GetAmount().GetMinorUnits()),
-		RefundReason:     truncate(req.GetReason(), maxDescriptionLength),
+		RefundReason:     contract.Truncate(req.GetReason(), maxDescriptionLength),
 	}
 }
 
@@ -73,36 +74,8 @@ func moneyFrom(a *Amount, fallback *schemev1.Money) *schemev1.Money {
 		return fallback
 	}
 	units, err := a.MinorUnits()
-	if err != nil || !isCurrencyCode(a.Currency) {
+	if err != nil || !contract.IsCurrencyCode(a.Currency) {
 		return fallback
 	}
 	return &schemev1.Money{Currency: a.Currency, MinorUnits: units}
-}
-
-// copyMoney returns a copy of m, so a response never aliases its request.
-func copyMoney(m *schemev1.Money) *schemev1.Money {
-	if m == nil {
-		return nil
-	}
-	return &schemev1.Money{Currency: m.GetCurrency(), MinorUnits: m.GetMinorUnits()}
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

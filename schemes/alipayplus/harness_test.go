@@ -5,19 +5,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 )
 
 const (
@@ -86,20 +82,7 @@ func serveAdapter(t testing.TB, cfg alipayplus.Config) schemev1.SchemeAdapterCli
 		t.Fatalf("alipayplus.New: %v", err)
 	}
 	t.Cleanup(a.Close)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	server := grpc.NewServer()
-	schemev1.RegisterSchemeAdapterServer(server, a)
-	go server.Serve(lis)
-	t.Cleanup(server.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return schemev1.NewSchemeAdapterClient(conn)
+	return adaptertest.Serve(t, a)
 }
 
 func withSim(change func(*sim.Config)) option {
@@ -205,28 +188,6 @@ const (
 	noReason = schemev1.FailureReason_FAILURE_REASON_UNSPECIFIED
 )
 
-// fakeClock is a settable clock for the simulator.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // tamperingProxy forwards to target and flips a byte of every response
 // body, leaving the signature headers as they were.
 func tamperingProxy(t *testing.T, target string) string {
@@ -255,23 +216,4 @@ func tamperingProxy(t *testing.T, target string) string {
 	}))
 	t.Cleanup(proxy.Close)
 	return proxy.URL
-}
-
-// syncBuffer is a log sink that the adapter's goroutines and the test can
-// share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

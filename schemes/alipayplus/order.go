@@ -6,6 +6,7 @@ import (
 	"time"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // maxOrderExpiry is the longest PaymentExpiryTime Alipay+ accepts for an
@@ -17,12 +18,12 @@ const maxOrderExpiry = 30 * time.Minute
 // process" with the code to show: that is success for the order, whose
 // payment is then learned by Inquire under the same key.
 func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequest) (*schemev1.CreateOrderResponse, error) {
-	if err := validateOrder(req); err != nil {
+	if err := limits.CheckCreateOrder(req); err != nil {
 		return nil, err
 	}
 	key := req.GetIdempotencyKey()
 	if !a.currencies[req.GetAmount().GetCurrency()] {
-		return &schemev1.CreateOrderResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.CreateOrderResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
 			CodeCurrencyNotSupport, "currency is not charged through Alipay+")}, nil
 	}
 	resp, err := a.client.Pay(ctx, a.orderRequestFor(req))
@@ -30,15 +31,15 @@ func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequ
 		err = sameRequestID(resp.PaymentRequestID, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "create_order", key, err)
-		return &schemev1.CreateOrderResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "create_order", key, err)
+		return &schemev1.CreateOrderResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.CreateOrderResponse{Result: orderResult(resp), SchemeTransactionId: resp.PaymentID}
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
 		out.QrPayload, out.ExpiresAt = orderCode(resp.OrderCodeForm)
 		out.QrFormat = schemev1.QRFormat_QR_FORMAT_EMVCO_MPM
 	}
-	a.logResult(ctx, "create_order", key, out.Result, slog.Bool("has_code", out.QrPayload != ""))
+	a.calls.Answered(ctx, "create_order", key, out.Result, slog.Bool("has_code", out.QrPayload != ""))
 	return out, nil
 }
 

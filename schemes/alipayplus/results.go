@@ -1,9 +1,8 @@
 package alipayplus
 
 import (
-	"strings"
-
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // failureReasons is the one table that turns Alipay+ result codes into the
@@ -73,16 +72,12 @@ var failureReasons = map[string]schemev1.FailureReason{
 	CodeInvalidAPI:             schemev1.FailureReason_FAILURE_REASON_INVALID_REQUEST,
 }
 
-// maxSchemeTextLength bounds the scheme code and message copied into a
-// Result: they come from outside and end up in logs and the journal.
-const maxSchemeTextLength = 256
-
 // callResult turns the Result of a pay, cancel or refund call into the
 // contract's Result.
 func callResult(r Result) *schemev1.Result {
 	out := &schemev1.Result{
-		SchemeCode: schemeText(r.ResultCode),
-		Message:    schemeText(r.ResultMessage),
+		SchemeCode: contract.SchemeText(r.ResultCode),
+		Message:    contract.SchemeText(r.ResultMessage),
 	}
 	reason, known := failureReasons[r.ResultCode]
 	switch {
@@ -158,34 +153,4 @@ func paymentStatus(resp *InquiryPaymentResponse) string {
 		return PaymentStatusFail
 	}
 	return PaymentStatusProcessing
-}
-
-// unknownResult is the answer when the wallet could not be heard: the
-// request may have been processed, so never a failure.
-func unknownResult(err error) *schemev1.Result {
-	return &schemev1.Result{
-		Status:  schemev1.ResultStatus_RESULT_STATUS_UNKNOWN,
-		Message: schemeText(err.Error()),
-	}
-}
-
-// localFailure is a failure decided without calling the wallet, when the
-// request can be seen to fail before any money could move.
-func localFailure(reason schemev1.FailureReason, code, message string) *schemev1.Result {
-	return &schemev1.Result{
-		Status:     schemev1.ResultStatus_RESULT_STATUS_FAILURE,
-		Reason:     reason,
-		SchemeCode: code,
-		Message:    message,
-	}
-}
-
-// schemeText bounds and scrubs text from the wallet before it is stored. A
-// cut can split a character, and protobuf refuses invalid UTF-8 strings, so
-// the remains of one are dropped.
-func schemeText(s string) string {
-	if len(s) > maxSchemeTextLength {
-		s = s[:maxSchemeTextLength]
-	}
-	return scrubCodes(strings.ToValidUTF8(s, ""))
 }

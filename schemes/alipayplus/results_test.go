@@ -1,9 +1,7 @@
 package alipayplus
 
 import (
-	"strings"
 	"testing"
-	"unicode/utf8"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 )
@@ -84,30 +82,5 @@ func TestInquiryResultReadsThePaymentNotTheCall(t *testing.T) {
 				t.Fatalf("inquiryResult = %v/%v, want %v/%v", got.Status, got.Reason, c.status, c.reason)
 			}
 		})
-	}
-}
-
-func TestMaskCodeShowsAtMostFirstAndLastFour(t *testing.T) {
-	cases := map[string]string{
-		"281234567890123456": "2812**********3456",
-		"123456789":          "1234*6789",
-		"12345678":           "********",
-		"":                   "",
-	}
-	for in, want := range cases {
-		if got := MaskCode(in); got != want {
-			t.Errorf("MaskCode(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestSchemeTextScrubsCodesAndStaysValidUTF8(t *testing.T) {
-	got := schemeText("code 281234567890123456 rejected, MCC 5812")
-	if strings.Contains(got, "281234567890123456") || !strings.Contains(got, "2812**********3456") || !strings.Contains(got, "5812") {
-		t.Fatalf("schemeText = %q", got)
-	}
-	long := strings.Repeat("a", maxSchemeTextLength-1) + "é and more"
-	if got := schemeText(long); !utf8.ValidString(got) || len(got) > maxSchemeTextLength {
-		t.Fatalf("schemeText cut %d bytes into invalid UTF-8 or over the limit: %q", len(got), got[len(got)-4:])
 	}
 }

@@ -1,106 +1,17 @@
 package alipayplus
 
 import (
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
-	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
+	"github.com/meridian-gw/meridian/schemes/emvco"
 )
 
-// maxIDLength is Alipay+'s limit on paymentRequestId and refundRequestId.
-const maxIDLength = 64
+// limits are Alipay+'s bounds on the contract's requests: paymentRequestId
+// and refundRequestId, which the idempotency keys become, take at most 64
+// characters.
+var limits = contract.Limits{KeyLengthMax: 64}
 
 // maxCodeLength bounds a payment code sent to the wallet. Alipay+ codes are
-// at most 24 digits; anything much longer is not a code and is refused
-// without a call, so no wallet ever sees it.
-const maxCodeLength = 128
-
-// invalidArgument is the gRPC error for a malformed request; it names the
-// field so the caller can fix it. It never quotes the field's value, which
-// could be a wallet code.
-func invalidArgument(field, problem string) error {
-	return status.Errorf(codes.InvalidArgument, "%s %s", field, problem)
-}
-
-func validatePay(req *schemev1.PayRequest) error {
-	if err := checkID("idempotency_key", req.GetIdempotencyKey()); err != nil {
-		return err
-	}
-	if req.GetPaymentCode() == "" {
-		return invalidArgument("payment_code", "is required")
-	}
-	if err := checkMoney("amount", req.GetAmount()); err != nil {
-		return err
-	}
-	if req.GetMerchant().GetMerchantId() == "" {
-		return invalidArgument("merchant.merchant_id", "is required")
-	}
-	return nil
-}
-
-func validateOrder(req *schemev1.CreateOrderRequest) error {
-	if err := checkID("idempotency_key", req.GetIdempotencyKey()); err != nil {
-		return err
-	}
-	if err := checkMoney("amount", req.GetAmount()); err != nil {
-		return err
-	}
-	if req.GetExpiresInSeconds() < 0 {
-		return invalidArgument("expires_in_seconds", "must not be negative")
-	}
-	if req.GetMerchant().GetMerchantId() == "" {
-		return invalidArgument("merchant.merchant_id", "is required")
-	}
-	return nil
-}
-
-func validateRefund(req *schemev1.RefundRequest) error {
-	if err := checkID("refund_idempotency_key", req.GetRefundIdempotencyKey()); err != nil {
-		return err
-	}
-	if err := checkID("payment_idempotency_key", req.GetPaymentIdempotencyKey()); err != nil {
-		return err
-	}
-	return checkMoney("amount", req.GetAmount())
-}
-
-// checkID checks an idempotency key, which becomes an Alipay+ request id.
-func checkID(field, id string) error {
-	switch {
-	case id == "":
-		return invalidArgument(field, "is required")
-	case len(id) > maxIDLength:
-		return invalidArgument(field, "is longer than 64 characters")
-	}
-	return nil
-}
-
-// checkMoney checks an amount: a three-letter upper-case ISO 4217 code and a
-// positive number of minor units.
-func checkMoney(field string, m *schemev1.Money) error {
-	if m == nil {
-		return invalidArgument(field, "is required")
-	}
-	if m.GetCurrency() == "" {
-		return invalidArgument(field+".currency", "is required")
-	}
-	if !isCurrencyCode(m.GetCurrency()) {
-		return invalidArgument(field+".currency", "must be three upper-case letters (ISO 4217)")
-	}
-	if m.GetMinorUnits() <= 0 {
-		return invalidArgument(field+".minor_units", "must be positive")
-	}
-	return nil
-}
-
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
+// at most 24 digits and an EMVCo consumer-presented code at most
+// emvco.PayloadLengthMax characters; anything longer is not a code and is
+// refused without a call, so no wallet ever sees it.
+const maxCodeLength = emvco.PayloadLengthMax

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // SchemeID is the scheme id of KakaoPay in Meridian's routing table.
@@ -63,8 +65,9 @@ type Config struct {
 	// CID is the merchant (partner) code KakaoPay assigned; every request
 	// carries it. Required.
 	CID string
-	// SecretKey authenticates to KakaoPay; load it with LoadSecret from a
-	// file or "env:NAME". Required. Never logged.
+	// SecretKey authenticates to KakaoPay; load it with
+	// credentials.LoadSecret from a file or "env:NAME". Required. Never
+	// logged.
 	SecretKey string
 	// HTTPTimeout bounds each call to KakaoPay; a call that takes longer is
 	// answered UNKNOWN. Keep it inside the gateway's own budget for the
@@ -100,7 +103,7 @@ type Adapter struct {
 	orderLifetime   time.Duration
 	redirectBaseURL string
 	capabilities    *schemev1.Capabilities
-	log             *slog.Logger
+	calls           *contract.CallLog
 }
 
 var _ schemev1.SchemeAdapterServer = (*Adapter)(nil)
@@ -132,30 +135,20 @@ func New(cfg Config) (*Adapter, error) {
 	if u, err := url.Parse(cfg.RedirectBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("kakaopay: new adapter: RedirectBaseURL %q: want an absolute http(s) URL", cfg.RedirectBaseURL)
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
 	return &Adapter{
 		client:          client,
 		cid:             cfg.CID,
 		orderLifetime:   cfg.OrderLifetime,
 		redirectBaseURL: strings.TrimSuffix(cfg.RedirectBaseURL, "/"),
 		capabilities:    capabilities(cfg.CancelWindow),
-		log:             log.With(slog.String("scheme", SchemeID)),
+		calls:           contract.NewCallLog(cfg.Logger, SchemeID, "kakaopay"),
 	}, nil
 }
 
 func capabilities(cancelWindow time.Duration) *schemev1.Capabilities {
-	switch {
-	case cancelWindow == 0:
-		cancelWindow = DefaultCancelWindow
-	case cancelWindow < 0:
-		cancelWindow = 0
-	}
 	return &schemev1.Capabilities{
 		SchemeId:         SchemeID,
-		ContractVersion:  "v1",
+		ContractVersion:  contract.Version,
 		ChargeCurrencies: []string{Currency},
 		CodeFormats: []*schemev1.CodeFormat{
 			{Kind: schemev1.CodeKind_CODE_KIND_DIGITS, Prefixes: []string{CodePrefix}, MinLength: CodeLength, MaxLength: CodeLength},
@@ -166,7 +159,7 @@ func capabilities(cancelWindow time.Duration) *schemev1.Capabilities {
 		SupportsPartialRefund:     true,
 		SupportsMerchantPresented: true,
 		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_URL,
-		CancelWindowSeconds:       int64(cancelWindow / time.Second),
+		CancelWindowSeconds:       contract.CancelWindowSeconds(cancelWindow, DefaultCancelWindow),
 		DisplayName:               "KakaoPay",
 	}
 }
@@ -184,16 +177,16 @@ func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequ
 // Pay charges the barcode the customer shows, through the modelled barcode
 // payment.
 func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
-	if err := validatePay(req); err != nil {
+	if err := limits.CheckPay(req); err != nil {
 		return nil, err
 	}
-	key, masked := req.GetIdempotencyKey(), maskPaymentCode(req.GetPaymentCode())
+	key, masked := req.GetIdempotencyKey(), walletcode.Mask(req.GetPaymentCode())
 	if req.GetAmount().GetCurrency() != Currency {
-		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.PayResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT, "",
 			"KakaoPay charges KRW only")}, nil
 	}
 	if len(req.GetPaymentCode()) > maxCodeLength {
-		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE,
+		return &schemev1.PayResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE, "",
 			"payment code is too long to be a KakaoPay code")}, nil
 	}
 	resp, err := a.client.Barcode(ctx, a.barcodeRequestFor(req))
@@ -214,10 +207,10 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 		out.Result.Status = schemev1.ResultStatus_RESULT_STATUS_UNKNOWN
 	}
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
-		out.WalletAmount = wonMoney(resp.Amount.Total, copyMoney(req.GetAmount()))
+		out.WalletAmount = wonMoney(resp.Amount.Total, contract.CopyMoney(req.GetAmount()))
 		out.WalletBrand, out.PaidAt = WalletBrand, rfc3339(resp.ApprovedAt)
 	}
-	a.logResult(ctx, "pay", key, out.Result, slog.String("code", masked))
+	a.calls.Answered(ctx, "pay", key, out.Result, slog.String("code", masked))
 	return out, nil
 }
 
@@ -225,7 +218,7 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 // order API, looked up by partner_order_id.
 func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*schemev1.InquireResponse, error) {
 	key := req.GetIdempotencyKey()
-	if err := checkID("idempotency_key", key); err != nil {
+	if err := limits.CheckKey("idempotency_key", key); err != nil {
 		return nil, err
 	}
 	order, err := a.order(ctx, key)
@@ -240,7 +233,7 @@ func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*s
 		out.WalletAmount = wonMoney(order.Amount.Total, nil)
 		out.WalletBrand, out.PaidAt = WalletBrand, rfc3339(order.ApprovedAt)
 	}
-	a.logResult(ctx, "inquire", key, out.Result)
+	a.calls.Answered(ctx, "inquire", key, out.Result)
 	return out, nil
 }
 
@@ -274,26 +267,14 @@ func samePartnerOrderID(got, want string) error {
 func (a *Adapter) failedCall(ctx context.Context, op, key string, err error, attrs ...slog.Attr) *schemev1.Result {
 	var refusal *Error
 	if !errors.As(err, &refusal) {
-		a.logUnknown(ctx, op, key, err, attrs...)
-		return unknownResult(err)
+		a.calls.Unknown(ctx, op, key, err, attrs...)
+		return contract.Unknown(err)
 	}
 	r := errorResult(refusal)
 	if r.Status == schemev1.ResultStatus_RESULT_STATUS_UNKNOWN {
-		a.logUnknown(ctx, op, key, err, attrs...)
+		a.calls.Unknown(ctx, op, key, err, attrs...)
 	} else {
-		a.logResult(ctx, op, key, r, attrs...)
+		a.calls.Answered(ctx, op, key, r, attrs...)
 	}
 	return r
-}
-
-func (a *Adapter) logUnknown(ctx context.Context, op, key string, err error, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("op", op), slog.String("idempotency_key", key), slog.String("error", scrubCodes(err.Error())))
-	a.log.LogAttrs(ctx, slog.LevelWarn, "kakaopay call outcome unknown", attrs...)
-}
-
-func (a *Adapter) logResult(ctx context.Context, op, key string, r *schemev1.Result, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("op", op), slog.String("idempotency_key", key),
-		slog.String("status", r.GetStatus().String()), slog.String("reason", r.GetReason().String()),
-		slog.String("scheme_code", r.GetSchemeCode()))
-	a.log.LogAttrs(ctx, slog.LevelDebug, "kakaopay call answered", attrs...)
 }

@@ -11,9 +11,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/kakaopay/sim"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 func TestCapabilitiesDescribeKakaoPay(t *testing.T) {
@@ -115,13 +117,13 @@ func TestApprovedPayReportsTheWalletsDetails(t *testing.T) {
 
 func TestConsumerPresentedEMVCoCodesArePaidByTheirAID(t *testing.T) {
 	s := newSystem(t)
-	kakao := cpmCode(t, kakaoAID)
+	kakao := adaptertest.CPM(t, kakaopay.CPMApplicationID, "KakaoPay")
 	resp := s.pay(t, payRequest("cpm-kakao", kakao, 3000))
 	wantResult(t, "Pay with KakaoPay's AID", resp.Result, success, noReason)
 	if p := s.payment(t, "cpm-kakao"); !strings.Contains(p.Code, "F04B414B414F") || strings.Contains(p.Code, kakao) {
 		t.Fatalf("ledger keeps the code as %q", p.Code)
 	}
-	other := cpmCode(t, []byte{0xA0, 0x00, 0x00, 0x00, 0x55, 0x55})
+	other := adaptertest.CPM(t, "A00000005555", "KakaoPay")
 	wantResult(t, "Pay with another AID", s.pay(t, payRequest("cpm-other", other, 3000)).Result,
 		failure, schemev1.FailureReason_FAILURE_REASON_INVALID_CODE)
 }
@@ -158,8 +160,8 @@ func TestPaymentInProcessForeverEndsOnlyByCancel(t *testing.T) {
 // slowSystem holds 93 answers for an hour of real time, far past the
 // adapter's timeout, while the simulator's clock is the test's: the payment
 // settles when the test moves the clock, not when time passes.
-func slowSystem(t *testing.T) (*system, *fakeClock) {
-	clock := newFakeClock()
+func slowSystem(t *testing.T) (*system, *adaptertest.Clock) {
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withClock(clock),
 		withSim(func(c *sim.Config) { c.SlowDelay = time.Hour }),
 		withAdapter(func(c *kakaopay.Config) { c.HTTPTimeout = 200 * time.Millisecond }))
@@ -291,7 +293,7 @@ func TestRefundOfAPaymentThatHoldsNoMoneyFails(t *testing.T) {
 }
 
 func TestCancelAfterTheWindowFailsAndRefundStillWorks(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withClock(clock))
 	wantResult(t, "Pay", s.pay(t, payRequest("late", kakaoCode, 800)).Result, success, noReason)
 	clock.Advance(sim.DefaultCancelWindow + time.Second)
@@ -415,7 +417,7 @@ func TestLogsShowTheCodeMaskedOncePerPay(t *testing.T) {
 	s := newSystem(t)
 	s.pay(t, payRequest("logged-1", kakaoCode, 1000))
 	s.pay(t, payRequest("logged-2", kakaoCode, 1051))
-	if got := strings.Count(s.logs.String(), "code="+kakaopay.MaskCode(kakaoCode)); got < 2 {
+	if got := strings.Count(s.logs.String(), "code="+walletcode.Mask(kakaoCode)); got < 2 {
 		t.Fatalf("logs name the masked code %d times, want once per Pay at least:\n%s", got, s.logs.String())
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/meridian-gw/meridian/schemes/credentials"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // Defaults of ClientConfig.
@@ -46,9 +49,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("kakaopay: %s answered %d, error_code %d: %s", e.Path, e.HTTPStatus, e.ErrorCode, scrubCodes(e.ErrorMessage))
+	s := fmt.Sprintf("kakaopay: %s answered %d, error_code %d: %s", e.Path, e.HTTPStatus, e.ErrorCode, walletcode.Scrub(e.ErrorMessage))
 	if e.Extras != nil && e.Extras.MethodResultCode != "" {
-		s += " (" + scrubCodes(e.Extras.MethodResultCode) + ")"
+		s += " (" + walletcode.Scrub(e.Extras.MethodResultCode) + ")"
 	}
 	return s
 }
@@ -60,7 +63,7 @@ type ClientConfig struct {
 	// path prefix, e.g. "https://open-api.kakaopay.com". Required.
 	BaseURL string
 	// SecretKey authenticates every request ("Authorization: SECRET_KEY
-	// ..."); see LoadSecret. Required. Never logged.
+	// ..."); see credentials.LoadSecret. Required. Never logged.
 	SecretKey string
 	// Timeout bounds each call, from sending the request to reading the whole
 	// response. The caller's context can only shorten it. Default 10s.
@@ -91,7 +94,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	switch {
 	case cfg.BaseURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		return nil, fmt.Errorf("kakaopay: BaseURL %q: want an absolute http(s) URL", cfg.BaseURL)
-	case checkSecret(cfg.SecretKey) != nil:
+	case credentials.CheckSecret(cfg.SecretKey) != nil:
 		return nil, errors.New("kakaopay: SecretKey is required, without spaces")
 	case cfg.Timeout < 0 || cfg.MaxResponseBytes < 0 || cfg.MaxConnsPerHost < 0:
 		return nil, errors.New("kakaopay: Timeout, MaxResponseBytes and MaxConnsPerHost must not be negative")

@@ -12,7 +12,10 @@ import (
 	"time"
 )
 
-const testBarcode = "54101234567890123456"
+const (
+	testBarcode = "54101234567890123456"
+	testSecret  = "DEV0123456789ABCDEFabcdef"
+)
 
 // fakeWallet answers every request with status and body, and records the
 // last request's Authorization header and body.

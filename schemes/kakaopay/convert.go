@@ -1,10 +1,11 @@
 package kakaopay
 
 import (
+	"cmp"
 	"time"
-	"unicode/utf8"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // maxItemNameLength is KakaoPay's limit on item_name, in characters.
@@ -50,7 +51,7 @@ func (a *Adapter) readyRequestFor(req *schemev1.CreateOrderRequest, lifetime tim
 // itemName is what the customer's KakaoPay history shows: the order
 // description, or else the merchant's name.
 func itemName(description string, m *schemev1.MerchantInfo) string {
-	return truncate(firstNonEmpty(description, m.GetTradingName(), m.GetLegalName(), m.GetMerchantId()), maxItemNameLength)
+	return contract.Truncate(cmp.Or(description, m.GetTradingName(), m.GetLegalName(), m.GetMerchantId()), maxItemNameLength)
 }
 
 func merchantAmount(m *schemev1.Money) *MerchantAmount {
@@ -81,39 +82,4 @@ func rfc3339(kakaoTime string) string {
 		return ""
 	}
 	return t.Format(time.RFC3339)
-}
-
-// copyMoney returns a copy of m, so a response never aliases its request.
-func copyMoney(m *schemev1.Money) *schemev1.Money {
-	if m == nil {
-		return nil
-	}
-	return &schemev1.Money{Currency: m.GetCurrency(), MinorUnits: m.GetMinorUnits()}
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// truncate cuts s to at most n characters, and drops invalid UTF-8.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n && utf8.ValidString(s) {
-		return s
-	}
-	out := make([]rune, 0, n)
-	for _, r := range s {
-		if r == utf8.RuneError {
-			continue
-		}
-		if len(out) == n {
-			break
-		}
-		out = append(out, r)
-	}
-	return string(out)
 }

@@ -2,13 +2,16 @@
 // Meridian scheme adapter contract (schemev1.SchemeAdapterServer) by calling
 // the KakaoPay partner API over HTTPS/JSON.
 //
-// The package holds the partner API's wire types (api.go), secret loading
-// (secret.go), an HTTP client for the partner API (client.go), the one
-// table that maps KakaoPay's errors and payment statuses to the contract's
-// closed failure reasons (results.go), request validation and conversion
-// (validate.go, convert.go), code masking (mask.go) and the gRPC adapter
-// (adapter.go for capabilities, Pay and Inquire; returns.go for Cancel and
-// Refund; orders.go for CreateOrder). Package sim simulates the partner API.
+// The package holds the partner API's wire types (api.go), an HTTP client
+// for the partner API (client.go), the one table that maps KakaoPay's
+// errors and payment statuses to the contract's closed failure reasons
+// (results.go), KakaoPay's limits on the contract's requests and their
+// conversion (validate.go, convert.go) and the gRPC adapter (adapter.go for
+// capabilities, Pay and Inquire; returns.go for Cancel and Refund; orders.go
+// for CreateOrder). Package sim simulates the partner API. What every
+// adapter shares lives elsewhere: secret loading in schemes/credentials,
+// code masking in schemes/walletcode, request checks and common results in
+// schemes/contract.
 //
 // # What follows KakaoPay's published API and what is modelled
 //
@@ -67,7 +70,7 @@
 //
 // Serving the adapter:
 //
-//	secret, err := kakaopay.LoadSecret("env:KAKAOPAY_SECRET_KEY")
+//	secret, err := credentials.LoadSecret("env:KAKAOPAY_SECRET_KEY")
 //	a, err := kakaopay.New(kakaopay.Config{
 //		BaseURL:   "https://open-api.kakaopay.com",
 //		CID:       "TC0ONETIME",

@@ -1,11 +1,8 @@
 package kakaopay_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,13 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/kakaopay/sim"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 const (
@@ -37,7 +33,7 @@ type system struct {
 	sim     *sim.Simulator
 	simURL  string
 	adapter schemev1.SchemeAdapterClient
-	logs    *syncBuffer
+	logs    *adaptertest.LogBuffer
 
 	mu    sync.Mutex
 	codes []string // guarded by mu; every payment code sent
@@ -48,7 +44,7 @@ type option func(*sim.Config, *kakaopay.Config)
 
 func newSystem(t *testing.T, opts ...option) *system {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &adaptertest.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	simCfg := sim.Config{Secret: testSecret, CID: testCID, Logger: logger}
 	adapterCfg := kakaopay.Config{CID: testCID, SecretKey: testSecret, HTTPTimeout: 5 * time.Second, Logger: logger}
@@ -84,7 +80,7 @@ func (s *system) finalChecks(t *testing.T) {
 	for _, code := range s.codes {
 		if n := strings.Count(out, code); n > 0 {
 			// The logs themselves are not printed: they hold the code.
-			t.Errorf("logs show the code %s in full, %d times", kakaopay.MaskCode(code), n)
+			t.Errorf("logs show the code %s in full, %d times", walletcode.Mask(code), n)
 		}
 	}
 }
@@ -98,20 +94,7 @@ func serveAdapter(t testing.TB, cfg kakaopay.Config) schemev1.SchemeAdapterClien
 		t.Fatalf("kakaopay.New: %v", err)
 	}
 	t.Cleanup(a.Close)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	server := grpc.NewServer()
-	schemev1.RegisterSchemeAdapterServer(server, a)
-	go server.Serve(lis)
-	t.Cleanup(server.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return schemev1.NewSchemeAdapterClient(conn)
+	return adaptertest.Serve(t, a)
 }
 
 func withSim(change func(*sim.Config)) option {
@@ -123,7 +106,7 @@ func withAdapter(change func(*kakaopay.Config)) option {
 }
 
 // withClock runs the simulator on clock.
-func withClock(clock *fakeClock) option {
+func withClock(clock *adaptertest.Clock) option {
 	return withSim(func(c *sim.Config) { c.Now = clock.Now })
 }
 
@@ -242,63 +225,3 @@ const (
 	pending  = schemev1.ResultStatus_RESULT_STATUS_PENDING
 	noReason = schemev1.FailureReason_FAILURE_REASON_UNSPECIFIED
 )
-
-// fakeClock is a settable clock for the simulator.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer is a log sink that the adapter's and the simulator's
-// goroutines and the test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// cpmCode builds an EMVCo consumer-presented code (base64 BER-TLV) whose one
-// application has the AID aidHex, with a PAN as wallets put in it.
-func cpmCode(t *testing.T, aid []byte) string {
-	t.Helper()
-	tlv := func(tag byte, value []byte) []byte {
-		if len(value) > 127 {
-			t.Fatalf("test TLV too long")
-		}
-		return append([]byte{tag, byte(len(value))}, value...)
-	}
-	pan := []byte{0x54, 0x10, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44}
-	app := append(append(tlv(0x4F, aid), tlv(0x50, []byte("KakaoPay"))...), tlv(0x5A, pan)...)
-	payload := append(tlv(0x85, []byte("CPV01")), tlv(0x61, app)...)
-	return base64.StdEncoding.EncodeToString(payload)
-}
-
-// kakaoAID is kakaopay.CPMApplicationID as bytes.
-var kakaoAID = []byte{0xF0, 0x4B, 0x41, 0x4B, 0x41, 0x4F}

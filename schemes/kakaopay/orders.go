@@ -6,6 +6,7 @@ import (
 	"time"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // CreateOrder opens a merchant-presented order through the ready call. The
@@ -18,12 +19,12 @@ import (
 // completes the payment when the customer scans, so the adapter only
 // inquires (see the package documentation).
 func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequest) (*schemev1.CreateOrderResponse, error) {
-	if err := validateCreateOrder(req); err != nil {
+	if err := limits.CheckCreateOrder(req); err != nil {
 		return nil, err
 	}
 	key := req.GetIdempotencyKey()
 	if req.GetAmount().GetCurrency() != Currency {
-		return &schemev1.CreateOrderResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.CreateOrderResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT, "",
 			"KakaoPay charges KRW only")}, nil
 	}
 	lifetime := a.orderLifetime
@@ -44,7 +45,7 @@ func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequ
 		QrFormat:            schemev1.QRFormat_QR_FORMAT_URL,
 		ExpiresAt:           orderExpiry(resp, lifetime),
 	}
-	a.logResult(ctx, "create_order", key, out.Result)
+	a.calls.Answered(ctx, "create_order", key, out.Result)
 	return out, nil
 }
 

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
 func TestMerchantPresentedOrderIsPendingUntilTheCustomerScansAndPays(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withClock(clock))
 	order := s.createOrder(t, orderRequest("mp-1", 12000))
 	wantResult(t, "CreateOrder", order.Result, success, noReason)
@@ -142,7 +143,7 @@ func TestPaidOrderCancelledReturnsTheMoney(t *testing.T) {
 }
 
 func TestOrderExpiresUnpaid(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withClock(clock))
 	req := orderRequest("mp-x", 7000)
 	req.ExpiresInSeconds = 60
@@ -163,7 +164,7 @@ func TestOrderExpiresUnpaid(t *testing.T) {
 }
 
 func TestOrderLifetimeCapsTheExpiryAskedFor(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withClock(clock))
 	req := orderRequest("mp-long", 7000)
 	req.ExpiresInSeconds = 3600

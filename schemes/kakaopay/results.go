@@ -2,9 +2,9 @@ package kakaopay
 
 import (
 	"strconv"
-	"strings"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // The tables below are the one place that turns KakaoPay's answers into the
@@ -108,23 +108,19 @@ var statusResults = map[string]statusResult{
 	StatusFailPayment: {schemev1.ResultStatus_RESULT_STATUS_FAILURE, schemev1.FailureReason_FAILURE_REASON_DO_NOT_HONOUR},
 }
 
-// maxSchemeTextLength bounds the scheme code and message copied into a
-// Result: they come from outside and end up in logs and the journal.
-const maxSchemeTextLength = 256
-
 // errorResult turns KakaoPay's refusal of a call into the contract's Result.
 func errorResult(e *Error) *schemev1.Result {
 	out := &schemev1.Result{
 		SchemeCode: strconv.Itoa(e.ErrorCode),
-		Message:    schemeText(e.ErrorMessage),
+		Message:    contract.SchemeText(e.ErrorMessage),
 	}
 	reason, known := errorReasons[e.ErrorCode]
 	if !known {
 		reason = schemev1.FailureReason_FAILURE_REASON_DO_NOT_HONOUR
 	}
 	if e.ErrorCode == ErrCodeApprovalFailure && e.Extras != nil {
-		out.SchemeCode = schemeText(out.SchemeCode + ":" + e.Extras.MethodResultCode)
-		out.Message = schemeText(e.ErrorMessage + ": " + e.Extras.MethodResultMessage)
+		out.SchemeCode = contract.SchemeText(out.SchemeCode + ":" + e.Extras.MethodResultCode)
+		out.Message = contract.SchemeText(e.ErrorMessage + ": " + e.Extras.MethodResultMessage)
 		if r, ok := methodReasons[e.Extras.MethodResultCode]; ok {
 			reason = r
 		}
@@ -147,7 +143,7 @@ func errorResult(e *Error) *schemev1.Result {
 // succeeded and its refunds are separate records. A cancel without a
 // payload is the contract's Cancel, which voids the payment.
 func paymentStatusResult(status string, extras *Extras, approvedAt string, actions []PaymentAction) *schemev1.Result {
-	out := &schemev1.Result{SchemeCode: schemeText(status)}
+	out := &schemev1.Result{SchemeCode: contract.SchemeText(status)}
 	r, known := statusResults[status]
 	if !known {
 		out.Status = schemev1.ResultStatus_RESULT_STATUS_UNKNOWN
@@ -157,8 +153,8 @@ func paymentStatusResult(status string, extras *Extras, approvedAt string, actio
 	switch status {
 	case StatusFailPayment:
 		if extras != nil {
-			out.SchemeCode = schemeText(status + ":" + extras.MethodResultCode)
-			out.Message = schemeText(extras.MethodResultMessage)
+			out.SchemeCode = contract.SchemeText(status + ":" + extras.MethodResultCode)
+			out.Message = contract.SchemeText(extras.MethodResultMessage)
 			if reason, ok := methodReasons[extras.MethodResultCode]; ok {
 				out.Reason = reason
 			}
@@ -185,33 +181,4 @@ func refundedOnly(actions []PaymentAction) bool {
 		cancels++
 	}
 	return cancels > 0
-}
-
-// unknownResult is the answer when KakaoPay could not be heard: the request
-// may have been processed, so never a failure.
-func unknownResult(err error) *schemev1.Result {
-	return &schemev1.Result{
-		Status:  schemev1.ResultStatus_RESULT_STATUS_UNKNOWN,
-		Message: schemeText(err.Error()),
-	}
-}
-
-// localFailure is a failure decided without calling KakaoPay, when the
-// request can be seen to fail before any money could move.
-func localFailure(reason schemev1.FailureReason, message string) *schemev1.Result {
-	return &schemev1.Result{
-		Status:  schemev1.ResultStatus_RESULT_STATUS_FAILURE,
-		Reason:  reason,
-		Message: message,
-	}
-}
-
-// schemeText bounds and scrubs text from KakaoPay before it is stored. A
-// cut can split a character, and protobuf refuses invalid UTF-8 strings, so
-// the remains of one are dropped.
-func schemeText(s string) string {
-	if len(s) > maxSchemeTextLength {
-		s = s[:maxSchemeTextLength]
-	}
-	return scrubCodes(strings.ToValidUTF8(s, ""))
 }

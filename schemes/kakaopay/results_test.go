@@ -2,7 +2,6 @@ package kakaopay
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
@@ -170,16 +169,5 @@ func TestCancelledPaymentIsPaidWhenOnlyRefundsCancelledIt(t *testing.T) {
 				t.Fatalf("reason = %v, want CANCELLED", got.Reason)
 			}
 		})
-	}
-}
-
-func TestSchemeTextIsBoundedScrubbedAndValidUTF8(t *testing.T) {
-	code := "54101234567890123456"
-	got := schemeText("barcode " + code + " refused " + strings.Repeat("é", 200))
-	if strings.Contains(got, code) || !strings.Contains(got, MaskCode(code)) {
-		t.Fatalf("scheme text shows the code: %q", got)
-	}
-	if len(got) > maxSchemeTextLength || !strings.HasSuffix(got, "é") {
-		t.Fatalf("scheme text is %d bytes or cut inside a character: %q", len(got), got[len(got)-4:])
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // Cancel voids an earlier Pay or CreateOrder: it looks the payment up by
@@ -17,7 +18,7 @@ import (
 // succeeds, as a repeat must.
 func (a *Adapter) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*schemev1.CancelResponse, error) {
 	key := req.GetIdempotencyKey()
-	if err := checkID("idempotency_key", key); err != nil {
+	if err := limits.CheckKey("idempotency_key", key); err != nil {
 		return nil, err
 	}
 	order, err := a.order(ctx, key)
@@ -30,7 +31,7 @@ func (a *Adapter) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*sch
 	}
 	cancel, settled := a.cancelRequestFor(order)
 	if settled != nil {
-		a.logResult(ctx, "cancel", key, settled)
+		a.calls.Answered(ctx, "cancel", key, settled)
 		return &schemev1.CancelResponse{Result: settled}, nil
 	}
 	return &schemev1.CancelResponse{Result: a.cancel(ctx, key, cancel)}, nil
@@ -72,14 +73,14 @@ func (a *Adapter) cancel(ctx context.Context, key string, req *CancelRequest) *s
 		// Another Cancel got there first: the payment is void, as asked.
 		r := &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS,
 			SchemeCode: errorResult(refusal).SchemeCode, Message: "already cancelled"}
-		a.logResult(ctx, "cancel", key, r)
+		a.calls.Answered(ctx, "cancel", key, r)
 		return r
 	}
 	if err != nil {
 		return a.failedCall(ctx, "cancel", key, err)
 	}
-	r := &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS, SchemeCode: schemeText(resp.Status)}
-	a.logResult(ctx, "cancel", key, r)
+	r := &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS, SchemeCode: contract.SchemeText(resp.Status)}
+	a.calls.Answered(ctx, "cancel", key, r)
 	return r
 }
 
@@ -89,12 +90,12 @@ func (a *Adapter) cancel(ctx context.Context, key string, req *CancelRequest) *s
 // repeat of the refund finds its cancel there and answers from it instead of
 // cancelling twice.
 func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*schemev1.RefundResponse, error) {
-	if err := validateRefund(req); err != nil {
+	if err := limits.CheckRefund(req); err != nil {
 		return nil, err
 	}
 	refundKey, paymentKey, won := req.GetRefundIdempotencyKey(), req.GetPaymentIdempotencyKey(), req.GetAmount().GetMinorUnits()
 	if req.GetAmount().GetCurrency() != Currency {
-		return &schemev1.RefundResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.RefundResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT, "",
 			"KakaoPay refunds KRW only")}, nil
 	}
 	order, err := a.order(ctx, paymentKey)
@@ -102,7 +103,7 @@ func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*sch
 		return &schemev1.RefundResponse{Result: a.failedCall(ctx, "refund", refundKey, err)}, nil
 	}
 	if done, ok := refundFromHistory(order, refundKey, won); ok {
-		a.logResult(ctx, "refund", refundKey, done.Result, slog.String("payment", paymentKey))
+		a.calls.Answered(ctx, "refund", refundKey, done.Result, slog.String("payment", paymentKey))
 		return done, nil
 	}
 	available := order.CancelAvailableAmount.Total
@@ -124,11 +125,11 @@ func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*sch
 		return &schemev1.RefundResponse{Result: a.failedCall(ctx, "refund", refundKey, err, slog.String("payment", paymentKey))}, nil
 	}
 	out := &schemev1.RefundResponse{
-		Result:         &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS, SchemeCode: schemeText(resp.Status)},
+		Result:         &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS, SchemeCode: contract.SchemeText(resp.Status)},
 		SchemeRefundId: resp.AID,
-		WalletAmount:   wonMoney(resp.ApprovedCancelAmount.Total, copyMoney(req.GetAmount())),
+		WalletAmount:   wonMoney(resp.ApprovedCancelAmount.Total, contract.CopyMoney(req.GetAmount())),
 	}
-	a.logResult(ctx, "refund", refundKey, out.Result, slog.String("payment", paymentKey))
+	a.calls.Answered(ctx, "refund", refundKey, out.Result, slog.String("payment", paymentKey))
 	return out, nil
 }
 
@@ -141,11 +142,11 @@ func refundFromHistory(order *OrderResponse, refundKey string, won int64) (*sche
 			continue
 		}
 		if action.Amount != won {
-			return &schemev1.RefundResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_IDEMPOTENCY_MISMATCH,
+			return &schemev1.RefundResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_IDEMPOTENCY_MISMATCH, "",
 				"refund key already used for another amount")}, true
 		}
 		return &schemev1.RefundResponse{
-			Result:         &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS, SchemeCode: schemeText(order.Status)},
+			Result:         &schemev1.Result{Status: schemev1.ResultStatus_RESULT_STATUS_SUCCESS, SchemeCode: contract.SchemeText(order.Status)},
 			SchemeRefundId: action.AID,
 			WalletAmount:   &schemev1.Money{Currency: Currency, MinorUnits: action.Amount},
 		}, true

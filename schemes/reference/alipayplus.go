@@ -8,6 +8,7 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/credentials"
 )
 
 func init() { register(alipayplus.SchemeID, buildAlipayPlus) }
@@ -23,10 +24,10 @@ func buildAlipayPlus(a *Adapter, opts Options) error {
 			return err
 		}
 		var err error
-		if cfg.PrivateKey, err = alipayplus.LoadPrivateKey(opts.PrivateKey); err != nil {
+		if cfg.PrivateKey, err = credentials.LoadPrivateKey(opts.PrivateKey); err != nil {
 			return err
 		}
-		if cfg.WalletPublicKey, err = alipayplus.LoadPublicKey(opts.WalletPublicKey); err != nil {
+		if cfg.WalletPublicKey, err = credentials.LoadPublicKey(opts.WalletPublicKey); err != nil {
 			return err
 		}
 	}
@@ -42,11 +43,11 @@ func buildAlipayPlus(a *Adapter, opts Options) error {
 // startAlipayPlusSimulator runs the Alipay+ simulator with key pairs made
 // for this run only.
 func startAlipayPlusSimulator(a *Adapter, opts Options, cfg *alipayplus.Config) error {
-	acquirer, err := rsa.GenerateKey(rand.Reader, 2048)
+	acquirer, err := rsa.GenerateKey(rand.Reader, credentials.KeyBitsMin)
 	if err != nil {
 		return err
 	}
-	wallet, err := rsa.GenerateKey(rand.Reader, 2048)
+	wallet, err := rsa.GenerateKey(rand.Reader, credentials.KeyBitsMin)
 	if err != nil {
 		return err
 	}

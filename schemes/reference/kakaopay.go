@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/meridian-gw/meridian/schemes/credentials"
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/kakaopay/sim"
 )
@@ -36,7 +37,7 @@ func buildKakaoPay(a *Adapter, opts Options) error {
 		if err := needPartnerAPI(opts, "base_url", "client_id", "client_secret"); err != nil {
 			return err
 		}
-		secret, err := kakaopay.LoadSecret(opts.ClientSecret)
+		secret, err := credentials.LoadSecret(opts.ClientSecret)
 		if err != nil {
 			return err
 		}

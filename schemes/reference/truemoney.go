@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/meridian-gw/meridian/schemes/credentials"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
 	"github.com/meridian-gw/meridian/schemes/truemoney/sim"
 )
@@ -27,13 +28,13 @@ func buildTrueMoney(a *Adapter, opts Options) error {
 			return err
 		}
 		var err error
-		if cfg.ClientSecret, err = truemoney.LoadSecret(opts.ClientSecret); err != nil {
+		if cfg.ClientSecret, err = credentials.LoadSecret(opts.ClientSecret); err != nil {
 			return err
 		}
-		if cfg.PrivateKey, err = truemoney.LoadPrivateKey(opts.PrivateKey); err != nil {
+		if cfg.PrivateKey, err = credentials.LoadPrivateKey(opts.PrivateKey); err != nil {
 			return err
 		}
-		if cfg.WalletPublicKey, err = truemoney.LoadPublicKey(opts.WalletPublicKey); err != nil {
+		if cfg.WalletPublicKey, err = credentials.LoadPublicKey(opts.WalletPublicKey); err != nil {
 			return err
 		}
 	}
@@ -49,11 +50,11 @@ func buildTrueMoney(a *Adapter, opts Options) error {
 // startTrueMoneySimulator runs the TrueMoney simulator with client
 // credentials and key pairs made for this run only.
 func startTrueMoneySimulator(a *Adapter, opts Options, cfg *truemoney.Config) error {
-	partner, err := rsa.GenerateKey(rand.Reader, 2048)
+	partner, err := rsa.GenerateKey(rand.Reader, credentials.KeyBitsMin)
 	if err != nil {
 		return err
 	}
-	wallet, err := rsa.GenerateKey(rand.Reader, 2048)
+	wallet, err := rsa.GenerateKey(rand.Reader, credentials.KeyBitsMin)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // SchemeID is the scheme id of TrueMoney in Meridian's routing table.
@@ -43,14 +45,14 @@ type Config struct {
 	// optionally with a path prefix. Required.
 	BaseURL string
 	// ClientID and ClientSecret are the OAuth client credentials TrueMoney
-	// issued to the acquirer; see LoadSecret. Required. The secret is never
-	// logged.
+	// issued to the acquirer; see credentials.LoadSecret. Required. The
+	// secret is never logged.
 	ClientID     string
 	ClientSecret string
-	// PrivateKey signs requests; see LoadPrivateKey. Required.
+	// PrivateKey signs requests; see credentials.LoadPrivateKey. Required.
 	PrivateKey *rsa.PrivateKey
-	// WalletPublicKey verifies TrueMoney's responses; see LoadPublicKey.
-	// Required.
+	// WalletPublicKey verifies TrueMoney's responses; see
+	// credentials.LoadPublicKey. Required.
 	WalletPublicKey *rsa.PublicKey
 	// KeyVersion is sent in the Signature header. Default "1".
 	KeyVersion string
@@ -85,7 +87,7 @@ type Adapter struct {
 
 	client       *Client
 	capabilities *schemev1.Capabilities
-	log          *slog.Logger
+	calls        *contract.CallLog
 }
 
 var _ schemev1.SchemeAdapterServer = (*Adapter)(nil)
@@ -109,27 +111,17 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("truemoney: new adapter: %w", err)
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
 	return &Adapter{
 		client:       client,
 		capabilities: capabilities(cfg.CancelWindow),
-		log:          log.With(slog.String("scheme", SchemeID)),
+		calls:        contract.NewCallLog(cfg.Logger, SchemeID, "truemoney"),
 	}, nil
 }
 
 func capabilities(cancelWindow time.Duration) *schemev1.Capabilities {
-	switch {
-	case cancelWindow == 0:
-		cancelWindow = DefaultCancelWindow
-	case cancelWindow < 0:
-		cancelWindow = 0
-	}
 	return &schemev1.Capabilities{
 		SchemeId:         SchemeID,
-		ContractVersion:  "v1",
+		ContractVersion:  contract.Version,
 		ChargeCurrencies: []string{CurrencyTHB},
 		CodeFormats: []*schemev1.CodeFormat{
 			{Kind: schemev1.CodeKind_CODE_KIND_DIGITS, Prefixes: []string{CodePrefix}, MinLength: CodeLength, MaxLength: CodeLength},
@@ -139,7 +131,7 @@ func capabilities(cancelWindow time.Duration) *schemev1.Capabilities {
 		SupportsRefund:            true,
 		SupportsPartialRefund:     true,
 		SupportsMerchantPresented: true,
-		CancelWindowSeconds:       int64(cancelWindow / time.Second),
+		CancelWindowSeconds:       contract.CancelWindowSeconds(cancelWindow, DefaultCancelWindow),
 		DisplayName:               DisplayName,
 		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_EMVCO_MPM,
 	}
@@ -162,16 +154,16 @@ func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequ
 
 // Pay charges a payment code through the payment-by-code endpoint.
 func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
-	if err := validatePay(req); err != nil {
+	if err := checkPay(req); err != nil {
 		return nil, err
 	}
-	key, masked := req.GetIdempotencyKey(), maskPaymentCode(req.GetPaymentCode())
+	key, masked := req.GetIdempotencyKey(), walletcode.Mask(req.GetPaymentCode())
 	if req.GetAmount().GetCurrency() != CurrencyTHB {
-		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.PayResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
 			StatusCurrencyNotSupported, "TrueMoney charges THB only")}, nil
 	}
 	if len(req.GetPaymentCode()) > maxCodeLength {
-		return &schemev1.PayResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE,
+		return &schemev1.PayResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_CODE,
 			StatusInvalidPaymentCode, "payment code is too long to be a TrueMoney code")}, nil
 	}
 	resp, err := a.client.PaymentByCode(ctx, payRequestFor(req))
@@ -179,17 +171,17 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 		err = samePayment(resp.Data, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "pay", key, err, slog.String("code", masked))
-		return &schemev1.PayResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "pay", key, err, slog.String("code", masked))
+		return &schemev1.PayResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.PayResponse{Result: payResult(resp)}
 	if p := resp.Data; p != nil {
 		out.SchemeTransactionId, out.WalletBrand, out.PaidAt = p.TransactionID, p.WalletBrand, p.PaidAt
 		if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
-			out.WalletAmount = moneyFrom(p.Amount, p.Currency, copyMoney(req.GetAmount()))
+			out.WalletAmount = moneyFrom(p.Amount, p.Currency, contract.CopyMoney(req.GetAmount()))
 		}
 	}
-	a.logResult(ctx, "pay", key, out.Result, slog.String("code", masked))
+	a.calls.Answered(ctx, "pay", key, out.Result, slog.String("code", masked))
 	return out, nil
 }
 
@@ -197,7 +189,7 @@ func (a *Adapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.
 // inquiry endpoint.
 func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*schemev1.InquireResponse, error) {
 	key := req.GetIdempotencyKey()
-	if err := checkID("idempotency_key", key); err != nil {
+	if err := limits.CheckKey("idempotency_key", key); err != nil {
 		return nil, err
 	}
 	resp, err := a.client.Inquiry(ctx, &InquiryRequest{ExternalRefID: key})
@@ -205,8 +197,8 @@ func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*s
 		err = samePayment(resp.Data, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "inquire", key, err)
-		return &schemev1.InquireResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "inquire", key, err)
+		return &schemev1.InquireResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.InquireResponse{Result: inquiryResult(resp)}
 	if p := resp.Data; p != nil {
@@ -215,7 +207,7 @@ func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*s
 			out.WalletAmount = moneyFrom(p.Amount, p.Currency, nil)
 		}
 	}
-	a.logResult(ctx, "inquire", key, out.Result)
+	a.calls.Answered(ctx, "inquire", key, out.Result)
 	return out, nil
 }
 
@@ -223,7 +215,7 @@ func (a *Adapter) Inquire(ctx context.Context, req *schemev1.InquireRequest) (*s
 // endpoint.
 func (a *Adapter) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*schemev1.CancelResponse, error) {
 	key := req.GetIdempotencyKey()
-	if err := checkID("idempotency_key", key); err != nil {
+	if err := limits.CheckKey("idempotency_key", key); err != nil {
 		return nil, err
 	}
 	resp, err := a.client.Void(ctx, &VoidRequest{ExternalRefID: key})
@@ -231,23 +223,23 @@ func (a *Adapter) Cancel(ctx context.Context, req *schemev1.CancelRequest) (*sch
 		err = samePayment(resp.Data, key)
 	}
 	if err != nil {
-		a.logUnknown(ctx, "cancel", key, err)
-		return &schemev1.CancelResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "cancel", key, err)
+		return &schemev1.CancelResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.CancelResponse{Result: voidResult(resp)}
-	a.logResult(ctx, "cancel", key, out.Result)
+	a.calls.Answered(ctx, "cancel", key, out.Result)
 	return out, nil
 }
 
 // Refund returns all or part of a paid payment through the refund
 // endpoint.
 func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*schemev1.RefundResponse, error) {
-	if err := validateRefund(req); err != nil {
+	if err := limits.CheckRefund(req); err != nil {
 		return nil, err
 	}
 	key := req.GetRefundIdempotencyKey()
 	if req.GetAmount().GetCurrency() != CurrencyTHB {
-		return &schemev1.RefundResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.RefundResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
 			StatusCurrencyNotSupported, "TrueMoney refunds THB only")}, nil
 	}
 	resp, err := a.client.Refund(ctx, refundRequestFor(req))
@@ -255,8 +247,8 @@ func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*sch
 		err = errOtherRequest
 	}
 	if err != nil {
-		a.logUnknown(ctx, "refund", key, err)
-		return &schemev1.RefundResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "refund", key, err)
+		return &schemev1.RefundResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.RefundResponse{Result: statusResult(resp.Status, false)}
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
@@ -264,10 +256,10 @@ func (a *Adapter) Refund(ctx context.Context, req *schemev1.RefundRequest) (*sch
 			out.Result.Status, out.Result.Message = schemev1.ResultStatus_RESULT_STATUS_UNKNOWN, "refund answered without its data"
 		} else {
 			out.SchemeRefundId = resp.Data.RefundID
-			out.WalletAmount = moneyFrom(resp.Data.Amount, resp.Data.Currency, copyMoney(req.GetAmount()))
+			out.WalletAmount = moneyFrom(resp.Data.Amount, resp.Data.Currency, contract.CopyMoney(req.GetAmount()))
 		}
 	}
-	a.logResult(ctx, "refund", key, out.Result)
+	a.calls.Answered(ctx, "refund", key, out.Result)
 	return out, nil
 }
 
@@ -282,16 +274,4 @@ func samePayment(p *Payment, key string) error {
 		return errOtherRequest
 	}
 	return nil
-}
-
-func (a *Adapter) logUnknown(ctx context.Context, op, key string, err error, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("op", op), slog.String("idempotency_key", key), slog.String("error", err.Error()))
-	a.log.LogAttrs(ctx, slog.LevelWarn, "truemoney call outcome unknown", attrs...)
-}
-
-func (a *Adapter) logResult(ctx context.Context, op, key string, r *schemev1.Result, attrs ...slog.Attr) {
-	attrs = append(attrs, slog.String("op", op), slog.String("idempotency_key", key),
-		slog.String("status", r.GetStatus().String()), slog.String("reason", r.GetReason().String()),
-		slog.String("scheme_code", r.GetSchemeCode()))
-	a.log.LogAttrs(ctx, slog.LevelDebug, "truemoney call answered", attrs...)
 }

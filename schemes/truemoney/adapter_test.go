@@ -14,9 +14,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
 	"github.com/meridian-gw/meridian/schemes/truemoney/sim"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 func TestCapabilitiesDescribeTrueMoney(t *testing.T) {
@@ -153,7 +155,7 @@ func TestHeldPaymentIsUnknownThenPaidAndCancelReturnsIt(t *testing.T) {
 	// The simulator holds the answer for a minute of real time, longer than
 	// the adapter waits; the payment settles a minute later on the
 	// simulator's own clock, which the test moves.
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t,
 		withSim(func(c *sim.Config) { c.SlowDelay = time.Minute; c.Now = clock.Now }),
 		withAdapter(func(c *truemoney.Config) { c.HTTPTimeout = 300 * time.Millisecond }))
@@ -182,7 +184,7 @@ func TestHeldAnswerArrivesPaidWhenTheAdapterWaitsLongEnough(t *testing.T) {
 }
 
 func TestHeldPaymentCancelledDuringTheDelayIsNeverPaid(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t,
 		withSim(func(c *sim.Config) { c.SlowDelay = time.Minute; c.Now = clock.Now }),
 		withAdapter(func(c *truemoney.Config) { c.HTTPTimeout = 300 * time.Millisecond }))
@@ -325,7 +327,7 @@ func TestRefundOfAPaymentThatIsNotPaidFails(t *testing.T) {
 }
 
 func TestCancelAfterTheWindowFailsAndRefundStillWorks(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withSim(func(c *sim.Config) { c.Now = clock.Now; c.CancelWindow = time.Hour }))
 	wantResult(t, "Pay", s.pay(t, payRequest("late", tmnCode, 800)).Result, success, noReason)
 	clock.Advance(time.Hour + time.Second)
@@ -379,7 +381,7 @@ func TestCodesThatAreNotTrueMoneysAreDeclinedAsInvalidCode(t *testing.T) {
 		"17 digits":          "57641234567890123",
 		"19 digits":          "5764123456789012345",
 		"not digits":         "57641234567890123X",
-		"CPM of another AID": testCPM("A000000333010101"),
+		"CPM of another AID": adaptertest.CPM(t, "A000000333010101", "TRUEMONEY"),
 		"far too long":       strings.Repeat("5", 600),
 	}
 	for name, code := range codes {
@@ -401,7 +403,7 @@ func TestConsumerPresentedEMVCoCodeOfTrueMoneyIsCharged(t *testing.T) {
 	s := newSystem(t)
 	for name, aid := range map[string]string{"TrueMoney's AID": truemoney.CPMApplicationID, "a longer AID under it": truemoney.CPMApplicationID + "0101"} {
 		t.Run(name, func(t *testing.T) {
-			code := testCPM(aid)
+			code := adaptertest.CPM(t, aid, "TRUEMONEY")
 			s.secrets = append(s.secrets, code)
 			key := "cpm-" + aid
 			wantResult(t, "Pay", s.pay(t, payRequest(key, code, 2500)).Result, success, noReason)
@@ -493,7 +495,7 @@ func TestLogsNameTheMaskedCodeOncePerPay(t *testing.T) {
 	s.pay(t, payRequest("logged-1", tmnCode, 1000))
 	s.pay(t, payRequest("logged-2", tmnCode, 1051))
 	out := s.logs.String()
-	masked := truemoney.MaskCode(tmnCode)
+	masked := walletcode.Mask(tmnCode)
 	// The adapter logs each Pay once, the simulator each pay request once.
 	if n := strings.Count(out, masked); n != 4 {
 		t.Fatalf("logs name the masked code %d times, want 4:\n%s", n, out)

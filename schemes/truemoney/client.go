@@ -49,7 +49,7 @@ type ClientConfig struct {
 	// a path prefix. Required.
 	BaseURL string
 	// ClientID and ClientSecret are the partner's OAuth client credentials
-	// (see LoadSecret). Required.
+	// (see credentials.LoadSecret). Required.
 	ClientID     string
 	ClientSecret string
 	// PrivateKey signs requests. Required.

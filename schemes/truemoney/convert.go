@@ -1,10 +1,11 @@
 package truemoney
 
 import (
-	"unicode/utf8"
+	"cmp"
 
 	"github.com/meridian-gw/meridian/fx"
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // maxDescriptionLength bounds a description or refund reason sent.
@@ -24,7 +25,7 @@ func payRequestFor(req *schemev1.PayRequest) *PaymentByCodeRequest {
 		PaymentCode:   req.GetPaymentCode(),
 		Amount:        FormatAmount(req.GetAmount().GetMinorUnits()),
 		Currency:      CurrencyTHB,
-		Description:   truncate(firstNonEmpty(req.GetOrderDescription(), merchantName(m)), maxDescriptionLength),
+		Description:   contract.Truncate(cmp.Or(req.GetOrderDescription(), merchantName(m)), maxDescriptionLength),
 		Metadata:      metadataFor(m, req.GetMerchantAmount()),
 	}
 }
@@ -37,7 +38,7 @@ func orderRequestFor(req *schemev1.CreateOrderRequest) *CreateQROrderRequest {
 		ExternalRefID: req.GetIdempotencyKey(),
 		Amount:        FormatAmount(req.GetAmount().GetMinorUnits()),
 		Currency:      CurrencyTHB,
-		Description:   truncate(firstNonEmpty(req.GetOrderDescription(), merchantName(m)), maxDescriptionLength),
+		Description:   contract.Truncate(cmp.Or(req.GetOrderDescription(), merchantName(m)), maxDescriptionLength),
 		Metadata:      metadataFor(m, req.GetMerchantAmount()),
 		ExpiresIn:     req.GetExpiresInSeconds(),
 	}
@@ -51,7 +52,7 @@ func refundRequestFor(req *schemev1.RefundRequest) *RefundRequest {
 		ExternalRefundRefID: req.GetRefundIdempotencyKey(),
 		Amount:              FormatAmount(req.GetAmount().GetMinorUnits()),
 		Currency:            CurrencyTHB,
-		Reason:              truncate(req.GetReason(), maxDescriptionLength),
+		Reason:              contract.Truncate(req.GetReason(), maxDescriptionLength),
 	}
 }
 
@@ -78,7 +79,7 @@ func metadataFor(m *schemev1.MerchantInfo, merchantAmount *schemev1.Money) Metad
 }
 
 func merchantName(m *schemev1.MerchantInfo) string {
-	return firstNonEmpty(m.GetTradingName(), m.GetLegalName(), m.GetMerchantId())
+	return cmp.Or(m.GetTradingName(), m.GetLegalName(), m.GetMerchantId())
 }
 
 // moneyFrom converts a TrueMoney amount. A missing or unreadable amount
@@ -93,32 +94,4 @@ func moneyFrom(amount, currency string, fallback *schemev1.Money) *schemev1.Mone
 		return fallback
 	}
 	return &schemev1.Money{Currency: CurrencyTHB, MinorUnits: units}
-}
-
-// copyMoney returns a copy of m, so a response never aliases its request.
-func copyMoney(m *schemev1.Money) *schemev1.Money {
-	if m == nil {
-		return nil
-	}
-	return &schemev1.Money{Currency: m.GetCurrency(), MinorUnits: m.GetMinorUnits()}
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

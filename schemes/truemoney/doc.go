@@ -6,12 +6,14 @@
 // The package holds the partner API's wire types (api.go), exact THB amount
 // conversion (amount.go: "150.00" is 15000 satang, never a float), the OAuth
 // 2.0 client-credentials token source (token.go), request and response
-// signing (signature.go, shared with the simulator in package sim), key and
-// secret loading (keys.go), an HTTP client for the partner API (client.go),
-// the one table that maps TrueMoney status codes to the contract's closed
-// failure reasons (results.go), request validation and conversion
-// (validate.go, convert.go), code masking (mask.go) and the gRPC adapter
-// (adapter.go, order.go).
+// signing (signature.go, shared with the simulator in package sim), an HTTP
+// client for the partner API (client.go), the one table that maps
+// TrueMoney status codes to the contract's closed failure reasons
+// (results.go), TrueMoney's limits on the contract's requests and their
+// conversion (validate.go, convert.go) and the gRPC adapter (adapter.go,
+// order.go). What every adapter shares lives elsewhere: key and secret
+// loading in schemes/credentials, code masking in schemes/walletcode,
+// request checks and common results in schemes/contract.
 //
 // What follows TrueMoney's published merchant documentation, and what is
 // this package's model of the parts TrueMoney gives to partners under
@@ -46,9 +48,9 @@
 //
 // Serving the adapter:
 //
-//	priv, _ := truemoney.LoadPrivateKey("env:TRUEMONEY_PRIVATE_KEY")
-//	pub, _ := truemoney.LoadPublicKey("/etc/meridian/truemoney-wallet.pem")
-//	secret, _ := truemoney.LoadSecret("env:TRUEMONEY_CLIENT_SECRET")
+//	priv, _ := credentials.LoadPrivateKey("env:TRUEMONEY_PRIVATE_KEY")
+//	pub, _ := credentials.LoadPublicKey("/etc/meridian/truemoney-wallet.pem")
+//	secret, _ := credentials.LoadSecret("env:TRUEMONEY_CLIENT_SECRET")
 //	a, err := truemoney.New(truemoney.Config{
 //		BaseURL:         "https://partner-api.truemoney.example",
 //		ClientID:        "MERIDIAN-0001",

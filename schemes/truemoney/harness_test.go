@@ -1,23 +1,16 @@
 package truemoney_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
 	"github.com/meridian-gw/meridian/schemes/truemoney/sim"
@@ -38,7 +31,7 @@ type system struct {
 	simURL  string
 	direct  *truemoney.Adapter // the adapter object behind the gRPC server
 	adapter schemev1.SchemeAdapterClient
-	logs    *syncBuffer
+	logs    *adaptertest.LogBuffer
 	// secrets must never appear in the logs; the check at the end of each
 	// test adds the access token in use.
 	secrets []string
@@ -53,7 +46,7 @@ type option func(*sim.Config, *truemoney.Config)
 func newSystem(t *testing.T, opts ...option) *system {
 	t.Helper()
 	keys := truemoney.SharedTestKeys()
-	logs := &syncBuffer{}
+	logs := &adaptertest.LogBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	simCfg := sim.Config{
 		ClientID:         clientID,
@@ -81,7 +74,7 @@ func newSystem(t *testing.T, opts ...option) *system {
 	}
 	direct, client := serveAdapter(t, adapterCfg)
 	sys := &system{sim: s, simURL: srv.URL, direct: direct, adapter: client, logs: logs,
-		secrets: []string{clientSecret, tmnCode, testCPM(truemoney.CPMApplicationID)}}
+		secrets: []string{clientSecret, tmnCode, adaptertest.CPM(t, truemoney.CPMApplicationID, "TRUEMONEY")}}
 	t.Cleanup(func() { sys.finish(t) })
 	return sys
 }
@@ -122,7 +115,7 @@ func adapterConfig(baseURL string) truemoney.Config {
 }
 
 // serveAdapter serves an adapter built from cfg on a gRPC server listening on
-// 127.0.0.1 and returns it with a client connected to it over that socket.
+// 127.0.0.1 and returns it and a client connected to it over that socket.
 func serveAdapter(t testing.TB, cfg truemoney.Config) (*truemoney.Adapter, schemev1.SchemeAdapterClient) {
 	t.Helper()
 	a, err := truemoney.New(cfg)
@@ -130,20 +123,7 @@ func serveAdapter(t testing.TB, cfg truemoney.Config) (*truemoney.Adapter, schem
 		t.Fatalf("truemoney.New: %v", err)
 	}
 	t.Cleanup(a.Close)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	server := grpc.NewServer()
-	schemev1.RegisterSchemeAdapterServer(server, a)
-	go server.Serve(lis)
-	t.Cleanup(server.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return a, schemev1.NewSchemeAdapterClient(conn)
+	return a, adaptertest.Serve(t, a)
 }
 
 func withSim(change func(*sim.Config)) option {
@@ -273,65 +253,3 @@ const (
 	pending  = schemev1.ResultStatus_RESULT_STATUS_PENDING
 	noReason = schemev1.FailureReason_FAILURE_REASON_UNSPECIFIED
 )
-
-// fakeClock is a settable clock for the simulator.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// testCPM is an EMVCo consumer-presented code offering one application
-// with aid (hex): payload format "CPV01", then an application template
-// with the AID, a label and a PAN.
-func testCPM(aid string) string {
-	aidBytes, err := hex.DecodeString(aid)
-	if err != nil {
-		panic(err)
-	}
-	tlv := func(tag []byte, value []byte) []byte {
-		return append(append(append([]byte{}, tag...), byte(len(value))), value...)
-	}
-	pan, _ := hex.DecodeString("5764123456789012")
-	app := bytes.Join([][]byte{
-		tlv([]byte{0x4F}, aidBytes),
-		tlv([]byte{0x50}, []byte("TRUEMONEY")),
-		tlv([]byte{0x5A}, pan),
-	}, nil)
-	data := append(tlv([]byte{0x85}, []byte("CPV01")), tlv([]byte{0x61}, app)...)
-	return base64.StdEncoding.EncodeToString(data)
-}
-
-// syncBuffer is a log sink that the servers' goroutines and the test can
-// share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

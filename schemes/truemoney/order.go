@@ -7,7 +7,9 @@ import (
 	"log/slog"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 	"github.com/meridian-gw/meridian/schemes/emvco"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // How a TrueMoney Thai QR order is laid out in its EMVCo merchant-presented
@@ -38,12 +40,12 @@ var errQRPayload = errors.New("truemoney: QR payload unusable")
 // CreateOrder opens a Thai QR order through the create-QR-order endpoint
 // and returns its EMVCo payload, checked before it is handed out.
 func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequest) (*schemev1.CreateOrderResponse, error) {
-	if err := validateOrder(req); err != nil {
+	if err := checkOrder(req); err != nil {
 		return nil, err
 	}
 	key := req.GetIdempotencyKey()
 	if req.GetAmount().GetCurrency() != CurrencyTHB {
-		return &schemev1.CreateOrderResponse{Result: localFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
+		return &schemev1.CreateOrderResponse{Result: contract.LocalFailure(schemev1.FailureReason_FAILURE_REASON_INVALID_AMOUNT,
 			StatusCurrencyNotSupported, "TrueMoney charges THB only")}, nil
 	}
 	resp, err := a.client.CreateQROrder(ctx, orderRequestFor(req))
@@ -54,8 +56,8 @@ func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequ
 		err = checkOrderQR(resp.Data, key, req.GetAmount().GetMinorUnits())
 	}
 	if err != nil {
-		a.logUnknown(ctx, "create_order", key, err)
-		return &schemev1.CreateOrderResponse{Result: unknownResult(err)}, nil
+		a.calls.Unknown(ctx, "create_order", key, err)
+		return &schemev1.CreateOrderResponse{Result: contract.Unknown(err)}, nil
 	}
 	out := &schemev1.CreateOrderResponse{Result: statusResult(resp.Status, false)}
 	if out.Result.Status == schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
@@ -63,7 +65,7 @@ func (a *Adapter) CreateOrder(ctx context.Context, req *schemev1.CreateOrderRequ
 		out.SchemeTransactionId, out.QrPayload, out.ExpiresAt = o.TransactionID, o.QRPayload, o.ExpiresAt
 		out.QrFormat = schemev1.QRFormat_QR_FORMAT_EMVCO_MPM
 	}
-	a.logResult(ctx, "create_order", key, out.Result, slog.String("qr", MaskCode(out.QrPayload)))
+	a.calls.Answered(ctx, "create_order", key, out.Result, slog.String("qr", walletcode.Mask(out.QrPayload)))
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes/emvco"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
 	"github.com/meridian-gw/meridian/schemes/truemoney/sim"
@@ -105,7 +106,7 @@ func TestCancelledOrderCannotBePaid(t *testing.T) {
 }
 
 func TestOrderNobodyPaysExpires(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withSim(func(c *sim.Config) { c.Now = clock.Now }))
 	req := orderRequest("order-expiry", 3000)
 	req.ExpiresInSeconds = 60
@@ -131,7 +132,7 @@ func TestOrderNobodyPaysExpires(t *testing.T) {
 }
 
 func TestWalletShortensAnOrderLifetimeLongerThanItsOwn(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withSim(func(c *sim.Config) { c.Now = clock.Now; c.OrderLifetime = 2 * time.Minute }))
 	req := orderRequest("order-long", 3000)
 	req.ExpiresInSeconds = 3600

@@ -1,9 +1,8 @@
 package truemoney
 
 import (
-	"strings"
-
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // failureReasons is the one table that turns TrueMoney status codes into
@@ -79,15 +78,11 @@ var failureReasons = map[string]schemev1.FailureReason{
 	StatusSignatureInvalid:          schemev1.FailureReason_FAILURE_REASON_INVALID_REQUEST,
 }
 
-// maxSchemeTextLength bounds the scheme code and message copied into a
-// Result: they come from outside and end up in logs and the journal.
-const maxSchemeTextLength = 256
-
 // statusResult turns the status of a call that did not succeed into the
 // contract's Result. paymentFailed says the answer reports its payment
 // FAILED, which makes an unlisted code a decline.
 func statusResult(st Status, paymentFailed bool) *schemev1.Result {
-	out := &schemev1.Result{SchemeCode: schemeText(st.Code), Message: schemeText(st.Message)}
+	out := &schemev1.Result{SchemeCode: contract.SchemeText(st.Code), Message: contract.SchemeText(st.Message)}
 	reason, known := failureReasons[st.Code]
 	switch {
 	case st.Code == StatusSuccess:
@@ -138,7 +133,7 @@ func inquiryResult(resp *Response[Payment]) *schemev1.Result {
 
 // paymentState is the contract's view of a payment's status.
 func paymentState(p *Payment) *schemev1.Result {
-	out := &schemev1.Result{SchemeCode: schemeText(p.PaymentStatus)}
+	out := &schemev1.Result{SchemeCode: contract.SchemeText(p.PaymentStatus)}
 	switch p.PaymentStatus {
 	case PaymentStatusSuccess, PaymentStatusRefunded, PaymentStatusPartialRefunded:
 		// Refunds are separate operations; the payment itself was paid.
@@ -150,13 +145,13 @@ func paymentState(p *Payment) *schemev1.Result {
 		if reason == schemev1.FailureReason_FAILURE_REASON_UNSPECIFIED {
 			reason = schemev1.FailureReason_FAILURE_REASON_DO_NOT_HONOUR
 		}
-		out.Status, out.Reason, out.SchemeCode = schemev1.ResultStatus_RESULT_STATUS_FAILURE, reason, schemeText(p.FailureCode)
+		out.Status, out.Reason, out.SchemeCode = schemev1.ResultStatus_RESULT_STATUS_FAILURE, reason, contract.SchemeText(p.FailureCode)
 	case PaymentStatusVoided:
 		out.Status, out.Reason = schemev1.ResultStatus_RESULT_STATUS_FAILURE, schemev1.FailureReason_FAILURE_REASON_CANCELLED
 	case PaymentStatusExpired:
 		out.Status, out.Reason = schemev1.ResultStatus_RESULT_STATUS_FAILURE, schemev1.FailureReason_FAILURE_REASON_CODE_EXPIRED
 		if p.FailureCode != "" {
-			out.SchemeCode = schemeText(p.FailureCode)
+			out.SchemeCode = contract.SchemeText(p.FailureCode)
 		}
 	case PaymentStatusPending:
 		out.Status = schemev1.ResultStatus_RESULT_STATUS_PENDING
@@ -178,37 +173,7 @@ func voidResult(resp *Response[Payment]) *schemev1.Result {
 	case PaymentStatusVoided, PaymentStatusFailed, PaymentStatusExpired:
 	default:
 		out.Status = schemev1.ResultStatus_RESULT_STATUS_UNKNOWN
-		out.Message = schemeText("void answered with payment status " + resp.Data.PaymentStatus)
+		out.Message = contract.SchemeText("void answered with payment status " + resp.Data.PaymentStatus)
 	}
 	return out
-}
-
-// unknownResult is the answer when the wallet could not be heard: the
-// request may have been processed, so never a failure.
-func unknownResult(err error) *schemev1.Result {
-	return &schemev1.Result{
-		Status:  schemev1.ResultStatus_RESULT_STATUS_UNKNOWN,
-		Message: schemeText(err.Error()),
-	}
-}
-
-// localFailure is a failure decided without calling the wallet, when the
-// request can be seen to fail before any money could move.
-func localFailure(reason schemev1.FailureReason, code, message string) *schemev1.Result {
-	return &schemev1.Result{
-		Status:     schemev1.ResultStatus_RESULT_STATUS_FAILURE,
-		Reason:     reason,
-		SchemeCode: code,
-		Message:    message,
-	}
-}
-
-// schemeText bounds and scrubs text from the wallet before it is stored. A
-// cut can split a character, and protobuf refuses invalid UTF-8 strings, so
-// the remains of one are dropped.
-func schemeText(s string) string {
-	if len(s) > maxSchemeTextLength {
-		s = s[:maxSchemeTextLength]
-	}
-	return scrubCodes(strings.ToValidUTF8(s, ""))
 }

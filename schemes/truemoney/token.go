@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // Defaults of TokenSourceConfig.
@@ -203,7 +205,7 @@ func (s *TokenSource) request(ctx context.Context) (*TokenResponse, error) {
 	if resp.StatusCode != http.StatusOK {
 		var refusal TokenError
 		json.Unmarshal(data, &refusal)
-		return nil, fmt.Errorf("%w: token endpoint answered %d %s", ErrToken, resp.StatusCode, schemeText(refusal.Error))
+		return nil, fmt.Errorf("%w: token endpoint answered %d %s", ErrToken, resp.StatusCode, contract.SchemeText(refusal.Error))
 	}
 	var token TokenResponse
 	if err := json.Unmarshal(data, &token); err != nil {
@@ -213,7 +215,7 @@ func (s *TokenSource) request(ctx context.Context) (*TokenResponse, error) {
 	case token.AccessToken == "" || len(token.AccessToken) > maxTokenLength:
 		return nil, fmt.Errorf("%w: response holds no usable access_token", ErrToken)
 	case !strings.EqualFold(token.TokenType, "bearer"):
-		return nil, fmt.Errorf("%w: token_type %q, want Bearer", ErrToken, schemeText(token.TokenType))
+		return nil, fmt.Errorf("%w: token_type %q, want Bearer", ErrToken, contract.SchemeText(token.TokenType))
 	case token.ExpiresIn <= 0:
 		return nil, fmt.Errorf("%w: expires_in %d, want a positive lifetime", ErrToken, token.ExpiresIn)
 	}

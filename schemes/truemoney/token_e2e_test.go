@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
 	"github.com/meridian-gw/meridian/schemes/truemoney/sim"
 )
@@ -24,7 +25,7 @@ func TestTokenExpiredAtTheWalletIsRenewedAndTheCallSucceeds(t *testing.T) {
 	// The simulator's clock runs ahead of the adapter's, so the wallet
 	// expires the token while the adapter still thinks it valid: the 401
 	// comes mid-life, as it would after a clock skew or an early revocation.
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t, withSim(func(c *sim.Config) { c.Now = clock.Now; c.TokenTTL = time.Hour }))
 	wantResult(t, "first Pay", s.pay(t, payRequest("ttl-1", tmnCode, 1000)).Result, success, noReason)
 	clock.Advance(time.Hour)
@@ -38,7 +39,7 @@ func TestTokenExpiredAtTheWalletIsRenewedAndTheCallSucceeds(t *testing.T) {
 }
 
 func TestAdapterRenewsItsTokenBeforeItsExpiry(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s := newSystem(t,
 		withSim(func(c *sim.Config) { c.Now = clock.Now; c.TokenTTL = 10 * time.Minute }),
 		withAdapter(func(c *truemoney.Config) { c.Now = clock.Now; c.TokenRefreshMargin = time.Minute }))

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 )
 
 const (
@@ -68,29 +70,7 @@ func (s *tokenServer) issuedCount() int {
 	return s.issued
 }
 
-// testClock is a settable clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newTestTokenSource(t *testing.T, url string, clock *testClock) *TokenSource {
+func newTestTokenSource(t *testing.T, url string, clock *adaptertest.Clock) *TokenSource {
 	t.Helper()
 	src, err := NewTokenSource(TokenSourceConfig{URL: url, ClientID: testClientID, ClientSecret: testClientSecret,
 		RefreshMargin: time.Minute, Now: clock.Now})
@@ -110,7 +90,7 @@ func mustToken(t *testing.T, src *TokenSource) string {
 }
 
 func TestTokenIsReusedUntilTheRefreshMarginBeforeItsExpiry(t *testing.T) {
-	server, clock := newTokenServer(t, 3600), newTestClock()
+	server, clock := newTokenServer(t, 3600), adaptertest.NewClock()
 	src := newTestTokenSource(t, server.URL, clock)
 	first := mustToken(t, src)
 	if again := mustToken(t, src); again != first || server.issuedCount() != 1 {
@@ -127,7 +107,7 @@ func TestTokenIsReusedUntilTheRefreshMarginBeforeItsExpiry(t *testing.T) {
 }
 
 func TestShortLivedTokenIsRenewedAtHalfItsLifetime(t *testing.T) {
-	server, clock := newTokenServer(t, 60), newTestClock()
+	server, clock := newTokenServer(t, 60), adaptertest.NewClock()
 	src := newTestTokenSource(t, server.URL, clock)
 	first := mustToken(t, src)
 	clock.Advance(29 * time.Second)
@@ -141,7 +121,7 @@ func TestShortLivedTokenIsRenewedAtHalfItsLifetime(t *testing.T) {
 }
 
 func TestInvalidateDropsOnlyTheCurrentToken(t *testing.T) {
-	server, clock := newTokenServer(t, 3600), newTestClock()
+	server, clock := newTokenServer(t, 3600), adaptertest.NewClock()
 	src := newTestTokenSource(t, server.URL, clock)
 	first := mustToken(t, src)
 	src.Invalidate(first)
@@ -156,7 +136,7 @@ func TestInvalidateDropsOnlyTheCurrentToken(t *testing.T) {
 }
 
 func TestConcurrentCallersShareOneTokenFetch(t *testing.T) {
-	server, clock := newTokenServer(t, 3600), newTestClock()
+	server, clock := newTokenServer(t, 3600), adaptertest.NewClock()
 	server.hold, server.arrived = make(chan struct{}), make(chan struct{}, 100)
 	src := newTestTokenSource(t, server.URL, clock)
 	const callers = 50

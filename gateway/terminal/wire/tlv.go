@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // Tag is the tag of a DE 48 TLV element, 0 to 99 (two digits on the wire).
@@ -236,7 +238,7 @@ func appendPrivateDataElement(dst []byte, e element, p PrivateData) ([]byte, err
 }
 
 // String returns the elements for logs, as {tag="value" ...}. The wallet
-// code is masked with MaskWalletCode; tags the spec does not define show
+// code is masked with walletcode.Mask; tags the spec does not define show
 // only their length, as nothing says their content is safe to log.
 func (p PrivateData) String() string {
 	var b strings.Builder
@@ -249,7 +251,7 @@ func (p PrivateData) String() string {
 		b.WriteByte('=')
 		switch {
 		case e.Tag == TagWalletCode:
-			b.WriteString(strconv.Quote(MaskWalletCode(e.Value)))
+			b.WriteString(strconv.Quote(walletcode.Mask(e.Value)))
 		case e.Tag.known():
 			b.WriteString(strconv.Quote(e.Value))
 		default:
@@ -262,16 +264,3 @@ func (p PrivateData) String() string {
 
 // GoString masks like String, so that %#v cannot leak the wallet code.
 func (p PrivateData) GoString() string { return "wire.PrivateData" + p.String() }
-
-// MaskWalletCode returns code with at most its first 4 and last 4
-// characters shown (DESIGN.md, money safety 6), and a fixed "****" between
-// them so the mask does not tell the code's length. A code shorter than 16
-// characters is masked entirely: showing 8 of its characters would show most
-// of it.
-func MaskWalletCode(code string) string {
-	const shown, shortest = 4, 16
-	if len(code) < shortest {
-		return "****"
-	}
-	return code[:shown] + "****" + code[len(code)-shown:]
-}

@@ -97,20 +97,6 @@ func TestAppendPrivateData(t *testing.T) {
 	}
 }
 
-func TestMaskWalletCode(t *testing.T) {
-	for code, want := range map[string]string{
-		"281012345678901234":     "2810****1234",
-		"2810123456781234":       "2810****1234",
-		"281012345671234":        "****",
-		"":                       "****",
-		strings.Repeat("A", 512): "AAAA****AAAA",
-	} {
-		if got := wire.MaskWalletCode(code); got != want {
-			t.Errorf("MaskWalletCode(%q) = %q, want %q", code, got, want)
-		}
-	}
-}
-
 func TestPrivateDataPrintsMasked(t *testing.T) {
 	p := wire.PrivateData{{Tag: wire.TagWalletCode, Value: "281012345678901234"}, {Tag: wire.TagSchemeWanted, Value: "KAKAOPAY"}, {Tag: 88, Value: "secret-ish"}}
 	want := `{01="2810****1234" 04="KAKAOPAY" 88=<10 bytes>}`

@@ -19,20 +19,21 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 )
 
 // durableSim is a simulator with a ledger file, served on a real listener.
 type durableSim struct {
 	sim  *sim.Simulator
 	srv  *httptest.Server
-	log  *syncBuffer
+	log  *adaptertest.LogBuffer
 	stop func()
 }
 
 // startDurable starts a simulator on the ledger file at path; stop (also
 // run at cleanup) shuts it down as walletsim does: the server, then the
 // ledger file.
-func startDurable(t *testing.T, path string, clock *fakeClock, change func(*sim.Config)) *durableSim {
+func startDurable(t *testing.T, path string, clock *adaptertest.Clock, change func(*sim.Config)) *durableSim {
 	t.Helper()
 	d, err := tryStartDurable(t, path, clock, change)
 	if err != nil {
@@ -41,9 +42,9 @@ func startDurable(t *testing.T, path string, clock *fakeClock, change func(*sim.
 	return d
 }
 
-func tryStartDurable(t *testing.T, path string, clock *fakeClock, change func(*sim.Config)) (*durableSim, error) {
+func tryStartDurable(t *testing.T, path string, clock *adaptertest.Clock, change func(*sim.Config)) (*durableSim, error) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &adaptertest.LogBuffer{}
 	cfg := sim.Config{AcquirerPublicKey: &keys().acquirer.PublicKey, WalletPrivateKey: keys().wallet,
 		AcquirerClientID: clientID, LedgerPath: path, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
@@ -67,27 +68,6 @@ func tryStartDurable(t *testing.T, path string, clock *fakeClock, change func(*s
 	}
 	t.Cleanup(stop)
 	return &durableSim{sim: s, srv: srv, log: logs, stop: stop}, nil
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
 }
 
 func snapshotJSON(t *testing.T, s *sim.Simulator) string {
@@ -160,7 +140,7 @@ func writeEveryKindOfChange(t *testing.T, c *alipayplus.Client) {
 
 func TestDurableLedgerSurvivesARestartWithTheSameAnswersAndNoSecondCharge(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	first := startDurable(t, path, clock, nil)
 	c1 := newClient(t, first.srv.URL, 5*time.Second)
 	writeEveryKindOfChange(t, c1)
@@ -221,7 +201,7 @@ func TestDurableLedgerSurvivesARestartWithTheSameAnswersAndNoSecondCharge(t *tes
 }
 
 // writeLedger makes a ledger file with a few records and returns its content.
-func writeLedger(t *testing.T, path string, clock *fakeClock) []byte {
+func writeLedger(t *testing.T, path string, clock *adaptertest.Clock) []byte {
 	t.Helper()
 	d := startDurable(t, path, clock, nil)
 	c := newClient(t, d.srv.URL, 5*time.Second)
@@ -235,7 +215,7 @@ func writeLedger(t *testing.T, path string, clock *fakeClock) []byte {
 }
 
 func TestTornLastLineIsCutOffWithAWarning(t *testing.T) {
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	valid := writeLedger(t, filepath.Join(t.TempDir(), "ledger.jsonl"), clock)
 	last := lastLine(valid)
 	withoutLast := valid[:len(valid)-len(last)-1]
@@ -309,7 +289,7 @@ func paymentIDsOf(s *sim.Simulator) string {
 }
 
 func TestCorruptionBeforeTheLastLineIsRefused(t *testing.T) {
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	valid := writeLedger(t, filepath.Join(t.TempDir(), "ledger.jsonl"), clock)
 	lines := bytes.SplitAfter(valid, []byte("\n"))
 	lines = lines[:len(lines)-1] // the empty string after the last newline
@@ -377,7 +357,7 @@ func TestCorruptionBeforeTheLastLineIsRefused(t *testing.T) {
 
 func TestEveryAnswerIsInTheFileWhenTheClientHasIt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	d := startDurable(t, path, newClock(), nil)
+	d := startDurable(t, path, adaptertest.NewClock(), nil)
 	c := newClient(t, d.srv.URL, 10*time.Second)
 	const workers, each = 8, 6
 	var wg sync.WaitGroup
@@ -425,7 +405,7 @@ func fileStatus(t *testing.T, path, id string) sim.Status {
 
 func TestAnAnswerWaitsForTheSyncOfItsRecord(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	d := startDurable(t, path, newClock(), nil)
+	d := startDurable(t, path, adaptertest.NewClock(), nil)
 	c := newClient(t, d.srv.URL, 10*time.Second)
 	release := make(chan struct{})
 	syncing := make(chan string, 1)
@@ -467,7 +447,7 @@ func TestAnAnswerWaitsForTheSyncOfItsRecord(t *testing.T) {
 
 func TestConcurrentChangesShareOneSync(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	d := startDurable(t, path, newClock(), nil)
+	d := startDurable(t, path, adaptertest.NewClock(), nil)
 	c := newClient(t, d.srv.URL, 10*time.Second)
 	release := make(chan struct{})
 	var releaseOnce sync.Once
@@ -498,7 +478,7 @@ func TestConcurrentChangesShareOneSync(t *testing.T) {
 
 func TestAFailedSyncAnswers503AndRefusesLaterChanges(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	d := startDurable(t, path, newClock(), nil)
+	d := startDurable(t, path, adaptertest.NewClock(), nil)
 	c := newClient(t, d.srv.URL, 10*time.Second)
 	sim.SetLedgerSync(d.sim, func(*os.File) error { return errors.New("disk on fire") })
 	for _, id := range []string{"unknown-outcome", "refused"} {
@@ -517,7 +497,7 @@ func TestAFailedSyncAnswers503AndRefusesLaterChanges(t *testing.T) {
 
 func TestSlowPaymentSettlesAtItsTimeAcrossRestarts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	start := clock.Now()
 	slow := func(c *sim.Config) { c.SlowDelay = time.Minute }
 	first := startDurable(t, path, clock, slow)
@@ -564,7 +544,7 @@ func TestSlowPaymentSettlesAtItsTimeAcrossRestarts(t *testing.T) {
 
 func TestALedgerFileServesOneSimulatorAtATime(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	first := startDurable(t, path, clock, nil)
 	if _, err := tryStartDurable(t, path, clock, nil); err == nil || !strings.Contains(err.Error(), "in use by another simulator") {
 		t.Fatalf("second sim.New on an open ledger = %v, want in use", err)
@@ -575,7 +555,7 @@ func TestALedgerFileServesOneSimulatorAtATime(t *testing.T) {
 
 func TestAClosedLedgerRefusesChangesWith503(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	d := startDurable(t, path, newClock(), nil)
+	d := startDurable(t, path, adaptertest.NewClock(), nil)
 	c := newClient(t, d.srv.URL, 5*time.Second)
 	mustPay(t, c, "before-close", 1000)
 	if err := d.sim.CloseLedger(); err != nil {
@@ -600,7 +580,7 @@ func TestAClosedLedgerRefusesChangesWith503(t *testing.T) {
 
 func TestLoadLedgerReadsWhatTheSimulatorServed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	d := startDurable(t, path, clock, nil)
 	writeEveryKindOfChange(t, newClient(t, d.srv.URL, 5*time.Second))
 	resp, err := http.Get(d.srv.URL + "/sim/ledger")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // errAnswered: readSigned has already answered the request.
@@ -108,7 +109,7 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "sim pay", slog.String("paymentRequestId", req.PaymentRequestID),
-		slog.String("code", alipayplus.MaskCode(req.PaymentMethod.PaymentMethodID)), slog.String("outcome", string(res.Outcome)),
+		slog.String("code", walletcode.Mask(req.PaymentMethod.PaymentMethodID)), slog.String("outcome", string(res.Outcome)),
 		slog.String("status", string(res.Payment.Status)))
 	switch {
 	case res.Lose:
@@ -140,7 +141,7 @@ func (s *Simulator) payCommand(req *alipayplus.PayRequest, a requestAmounts) sim
 		MinorUnits:         a.payment,
 		MerchantCurrency:   a.merchantCurrency,
 		MerchantMinorUnits: a.merchant,
-		Code:               alipayplus.MaskCode(code),
+		Code:               walletcode.Mask(code),
 	}
 	if !validCode(code) {
 		cmd.Refusal = alipayplus.CodeInvalidCode

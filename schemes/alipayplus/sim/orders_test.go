@@ -12,6 +12,7 @@ import (
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
 	"github.com/meridian-gw/meridian/schemes/emvco"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
@@ -142,7 +143,7 @@ func TestACancelledOrderCannotBePaid(t *testing.T) {
 }
 
 func TestAnOrderNotPaidInTimeExpires(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clock := adaptertest.NewClock()
 	_, srv := startSim(t, func(c *sim.Config) { c.Now = clock.Now })
 	c := newClient(t, srv.URL, 5*time.Second)
 	req := orderRequest("order-late", 1000)
@@ -160,7 +161,7 @@ func TestAnOrderNotPaidInTimeExpires(t *testing.T) {
 }
 
 func TestOrderCodeRequestsAreChecked(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clock := adaptertest.NewClock()
 	_, srv := startSim(t, func(c *sim.Config) { c.Now = clock.Now })
 	c := newClient(t, srv.URL, 5*time.Second)
 	far := orderRequest("order-far", 1000)
@@ -252,7 +253,7 @@ func TestAScanOfSomethingElseIsNotFound(t *testing.T) {
 
 func TestAnOpenOrderSurvivesARestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.jsonl")
-	clock := newClock()
+	clock := adaptertest.NewClock()
 	first := startDurable(t, path, clock, nil)
 	_, qr := createOrder(t, newClient(t, first.srv.URL, 5*time.Second), orderRequest("order-durable", 1000))
 	first.stop()

@@ -3,14 +3,22 @@ package sim
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // validCode reports whether code is one the default routing table gives to
-// ALIPAYPLUS: all digits, 16 to 24 long, first two digits 25 to 30.
+// ALIPAYPLUS: all digits, 16 to 24 long, first two digits 25 to 30; or an
+// EMVCo consumer-presented code whose first application's AID is Alipay+'s
+// (alipayplus.CPMApplicationID) or, as EMV's partial selection allows and
+// the gateway's routing table matches, starts so.
 func validCode(code string) bool {
+	if aid, ok := walletcode.FirstAID(code); ok {
+		return strings.HasPrefix(aid, alipayplus.CPMApplicationID)
+	}
 	if len(code) < 16 || len(code) > 24 {
 		return false
 	}
@@ -37,8 +45,15 @@ var walletBrands = map[string]string{
 	"30": "DANA",
 }
 
+// CPMBrand is the wallet brand of a paid EMVCo consumer-presented code: its
+// AID says Alipay+, not which partner wallet showed it.
+const CPMBrand = "Alipay+ (QR)"
+
 // walletBrand returns the brand of a valid code.
 func walletBrand(code string) string {
+	if _, ok := walletcode.FirstAID(code); ok {
+		return CPMBrand
+	}
 	return walletBrands[code[:2]]
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/base64"
 	"testing"
 
 	"github.com/meridian-gw/meridian/schemes/simkit"
@@ -19,6 +20,16 @@ func TestValidCodeFollowsTheDefaultRoutingTable(t *testing.T) {
 			t.Errorf("validCode(%q) = true", c)
 		}
 	}
+	t.Run("A consumer-presented code is valid by its first AID.", func(t *testing.T) {
+		alipay := base64.StdEncoding.EncodeToString([]byte("\x85\x05CPV01\x61\x0A\x4F\x08\xF0ALIPAY+"))
+		kakao := base64.StdEncoding.EncodeToString([]byte("\x85\x05CPV01\x61\x08\x4F\x06\xF0KAKAO"))
+		if !validCode(alipay) || walletBrand(alipay) != CPMBrand {
+			t.Errorf("Alipay+ CPM: valid %v, brand %q", validCode(alipay), walletBrand(alipay))
+		}
+		if validCode(kakao) || validCode(alipay[:16]) {
+			t.Errorf("a KakaoPay CPM or a truncated one is valid")
+		}
+	})
 }
 
 func TestEveryLedgerOutcomeHasAnAlipayPlusAnswer(t *testing.T) {

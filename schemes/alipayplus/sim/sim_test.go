@@ -19,6 +19,8 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/alipayplus"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 const (
@@ -119,6 +121,39 @@ func TestPayAnswersTheAmountRuleInAlipayPlusTerms(t *testing.T) {
 	}
 }
 
+func TestPayTakesConsumerPresentedCodesOfTheAlipayPlusAID(t *testing.T) {
+	s, srv := startSim(t, nil)
+	client := newClient(t, srv.URL, 5*time.Second)
+	codes := []struct{ name, id, aid string }{
+		{"A code of the Alipay+ AID is paid.", "cpm-1", alipayplus.CPMApplicationID},
+		{"A code of a longer AID that starts so is paid as well.", "cpm-2", alipayplus.CPMApplicationID + "0101"},
+	}
+	for _, c := range codes {
+		t.Run(c.name, func(t *testing.T) {
+			id, cpm := c.id, adaptertest.CPM(t, c.aid, "ALIPAY+")
+			resp, err := client.Pay(context.Background(), payRequest(id, cpm, 1000))
+			if err != nil {
+				t.Fatalf("Pay: %v", err)
+			}
+			wantCode(t, "Pay", resp.Result, "S", "SUCCESS")
+			if resp.WalletBrandName != sim.CPMBrand || resp.CustomerID == "" {
+				t.Fatalf("Pay = brand %q, customer %q; want brand %q", resp.WalletBrandName, resp.CustomerID, sim.CPMBrand)
+			}
+			p, ok := s.Ledger().Payment(id)
+			if !ok || p.Code != walletcode.Mask(cpm) || !strings.HasPrefix(p.Code, "CPV01:"+alipayplus.CPMApplicationID) {
+				t.Fatalf("ledger keeps the code as %q, want its AIDs only", p.Code)
+			}
+		})
+	}
+	t.Run("A code of another wallet's AID is refused as invalid.", func(t *testing.T) {
+		resp, err := client.Pay(context.Background(), payRequest("cpm-kakao", adaptertest.CPM(t, "F04B414B414F", "ALIPAY+"), 1000))
+		if err != nil {
+			t.Fatalf("Pay: %v", err)
+		}
+		wantCode(t, "Pay", resp.Result, "F", "INVALID_CODE")
+	})
+}
+
 func TestLostResponseRecordsThePaymentAndAnswers500Once(t *testing.T) {
 	s, srv := startSim(t, nil)
 	client := newClient(t, srv.URL, 5*time.Second)
@@ -150,7 +185,7 @@ func finished(h http.Handler) (http.Handler, <-chan struct{}) {
 
 func TestHeldResponseAnswersPaidAfterTheDelay(t *testing.T) {
 	const slowDelay = 200 * time.Millisecond
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)} // stands still: the hold pays
+	clock := adaptertest.NewClock() // stands still: the hold pays
 	s, srv := startSim(t, func(c *sim.Config) { c.SlowDelay = slowDelay; c.Now = clock.Now })
 	start := time.Now()
 	resp, err := newClient(t, srv.URL, 5*time.Second).Pay(context.Background(), payRequest("held-paid", code, 2093))
@@ -167,7 +202,7 @@ func TestHeldResponseAnswersPaidAfterTheDelay(t *testing.T) {
 }
 
 func TestHeldResponseEndsWhenTheClientGoesAwayAndThePaymentIsStillPaid(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clock := adaptertest.NewClock()
 	s, err := sim.New(sim.Config{AcquirerPublicKey: &keys().acquirer.PublicKey, WalletPrivateKey: keys().wallet,
 		SlowDelay: time.Minute, Now: clock.Now})
 	if err != nil {
@@ -399,7 +434,7 @@ func TestCancelAfterAPartialRefundFails(t *testing.T) {
 }
 
 func TestRefundAfterTheRefundWindowFails(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clock := adaptertest.NewClock()
 	_, srv := startSim(t, func(c *sim.Config) { c.Now = clock.Now; c.RefundWindow = 48 * time.Hour })
 	client := newClient(t, srv.URL, 5*time.Second)
 	client.Pay(context.Background(), payRequest("old", code, 1000))
@@ -434,7 +469,7 @@ func TestLedgerIsServedAsJSONWithMaskedCodes(t *testing.T) {
 		t.Fatalf("ledger = %d payments, %d refunds, want 2 and 1", len(snap.Payments), len(snap.Refunds))
 	}
 	first := snap.Payments[0]
-	if first.RequestID != "listed-1" || first.Status != sim.StatusPaid || first.Refunded != 400 || first.Code != alipayplus.MaskCode(code) {
+	if first.RequestID != "listed-1" || first.Status != sim.StatusPaid || first.Refunded != 400 || first.Code != walletcode.Mask(code) {
 		t.Fatalf("first payment = %+v", first)
 	}
 	if snap.Payments[1].Status != sim.StatusFailed || snap.Payments[1].ResultCode != "USER_BALANCE_NOT_ENOUGH" {
@@ -489,21 +524,4 @@ func TestNewRefusesMissingKeys(t *testing.T) {
 	if _, err := sim.New(sim.Config{AcquirerPublicKey: &keys().acquirer.PublicKey, WalletPrivateKey: keys().wallet, SlowDelay: -1}); err == nil {
 		t.Fatal("New with a negative delay succeeded")
 	}
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

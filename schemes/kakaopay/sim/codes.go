@@ -3,10 +3,11 @@ package sim
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
-	"github.com/meridian-gw/meridian/schemes/emvco"
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // ledgerCodes are the result codes the ledger keeps for what the amount
@@ -55,14 +56,10 @@ func extrasOf(p *simkit.Payment) *kakaopay.Extras {
 // to KAKAOPAY: 20 digits starting 5410, or an EMVCo consumer-presented code
 // whose first application is KakaoPay's (kakaopay.CPMApplicationID).
 func validBarcode(code string) bool {
-	if len(code) == kakaopay.CodeLength && code[:len(kakaopay.CodePrefix)] == kakaopay.CodePrefix && allDigits(code) {
-		return true
+	if aid, ok := walletcode.FirstAID(code); ok {
+		return aid == kakaopay.CPMApplicationID
 	}
-	if !emvco.LooksLikeCPM(code) {
-		return false
-	}
-	cpm, err := emvco.ParseCPM(code)
-	return err == nil && cpm.Applications[0].AIDHex() == kakaopay.CPMApplicationID
+	return len(code) == kakaopay.CodeLength && strings.HasPrefix(code, kakaopay.CodePrefix) && allDigits(code)
 }
 
 func allDigits(s string) bool {
@@ -72,14 +69,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// maskBarcode is what the ledger and the logs may keep of a barcode.
-func maskBarcode(code string) string {
-	if emvco.LooksLikeCPM(code) {
-		return emvco.MaskCPM(code)
-	}
-	return kakaopay.MaskCode(code)
 }
 
 // customerID derives a stable KakaoPay user id from what identifies the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // handleBarcode serves the modelled in-store barcode payment: the amount
@@ -28,7 +29,7 @@ func (s *Simulator) handleBarcode(w http.ResponseWriter, r *http.Request) {
 		Hash:        s.ledger.Hash("barcode", req.PartnerUserID, req.Barcode, strconv.FormatInt(req.TotalAmount, 10), merchantFields(req.MerchantAmount)),
 		Currency:    kakaopay.Currency,
 		MinorUnits:  req.TotalAmount,
-		Code:        maskBarcode(req.Barcode),
+		Code:        walletcode.Mask(req.Barcode),
 		WalletBrand: kakaopay.WalletBrand,
 		CustomerID:  customerID(req.Barcode),
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/meridian-gw/meridian/schemes/kakaopay"
 	"github.com/meridian-gw/meridian/schemes/kakaopay/sim"
 	"github.com/meridian-gw/meridian/schemes/simkit"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 const (
@@ -217,7 +218,7 @@ func TestLedgerEndpointServesTheLedgerWithCodesMasked(t *testing.T) {
 		t.Fatalf("ledger %s: %v", body, err)
 	}
 	if len(snap.Payments) != 1 || snap.Payments[0].RequestID != "seen" || snap.Payments[0].WalletTxnID != paid.TID ||
-		snap.Payments[0].Code != kakaopay.MaskCode(kakaoCode) {
+		snap.Payments[0].Code != walletcode.Mask(kakaoCode) {
 		t.Fatalf("ledger = %+v", snap)
 	}
 	if bytes.Contains(body, []byte(kakaoCode)) {

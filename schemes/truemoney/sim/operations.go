@@ -8,6 +8,7 @@ import (
 
 	"github.com/meridian-gw/meridian/schemes/simkit"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +36,7 @@ func (s *Simulator) handlePay(w http.ResponseWriter, r *http.Request) {
 		MinorUnits:         c.satang,
 		MerchantCurrency:   c.merchantCurrency,
 		MerchantMinorUnits: c.merchantMinorUnits,
-		Code:               maskCode(req.PaymentCode),
+		Code:               walletcode.Mask(req.PaymentCode),
 	}
 	// The wallet refuses what it can tell at once, before its amount rule.
 	switch {

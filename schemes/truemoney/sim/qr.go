@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/meridian-gw/meridian/schemes/emvco"
@@ -38,7 +39,7 @@ func orderQR(p *simkit.Payment, md truemoney.Metadata) (string, error) {
 		Currency:     truemoney.QRCurrencyNumeric,
 		Amount:       emvco.FormatAmount(p.MinorUnits, 2),
 		Country:      qrCountry(md.Country),
-		MerchantName: qrText(firstNonEmpty(md.MerchantName, md.MerchantID), qrNameMax, qrDefaultName),
+		MerchantName: qrText(cmp.Or(md.MerchantName, md.MerchantID), qrNameMax, qrDefaultName),
 		MerchantCity: qrText(md.City, qrCityMax, qrDefaultCity),
 	}
 	if len(p.WalletTxnID) <= qrLabelMax {
@@ -128,13 +129,4 @@ func qrText(s string, max int, fallback string) string {
 		return fallback
 	}
 	return out
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -17,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meridian-gw/meridian/schemes/internal/adaptertest"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
 	"github.com/meridian-gw/meridian/schemes/truemoney/sim"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 const (
@@ -41,28 +43,6 @@ var keys = sync.OnceValue(func() keySet {
 	}
 	return keySet{generate(), generate(), generate()}
 })
-
-// fakeClock is a settable clock for the simulator.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func simConfig() sim.Config {
 	return sim.Config{ClientID: clientID, ClientSecret: clientSecret,
@@ -236,7 +216,7 @@ func statusOf(t *testing.T, path string, resp *http.Response, body []byte) strin
 }
 
 func TestRequestsThatDoNotAuthenticateAreRefusedWithSignedAnswers(t *testing.T) {
-	clock := newFakeClock()
+	clock := adaptertest.NewClock()
 	s, srv := startSim(t, func(c *sim.Config) { c.Now = clock.Now; c.TokenTTL = time.Minute })
 	expired := token(t, srv.URL)
 	clock.Advance(30 * time.Second)
@@ -396,7 +376,7 @@ func TestLedgerIsServedAsJSONWithMaskedCodes(t *testing.T) {
 	if err := json.Unmarshal(data, &snap); err != nil || len(snap.Payments) != 1 {
 		t.Fatalf("ledger = %s (%v)", data, err)
 	}
-	if strings.Contains(string(data), code) || snap.Payments[0].Code != truemoney.MaskCode(code) {
+	if strings.Contains(string(data), code) || snap.Payments[0].Code != walletcode.Mask(code) {
 		t.Fatalf("ledger shows the code as %q", snap.Payments[0].Code)
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/meridian-gw/meridian/schemes/emvco"
 	"github.com/meridian-gw/meridian/schemes/simkit"
 	"github.com/meridian-gw/meridian/schemes/truemoney"
+	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // WalletBrand is the brand every simulated payment is made with.
@@ -73,22 +73,10 @@ func status(code string) truemoney.Status {
 // application is TrueMoney's: its AID is F054525545 or, as EMV's partial
 // selection allows and the gateway's routing table matches, starts so.
 func validCode(code string) bool {
-	if len(code) == truemoney.CodeLength && strings.HasPrefix(code, truemoney.CodePrefix) && allDigits(code) {
-		return true
+	if aid, ok := walletcode.FirstAID(code); ok {
+		return strings.HasPrefix(aid, truemoney.CPMApplicationID)
 	}
-	if !emvco.LooksLikeCPM(code) {
-		return false
-	}
-	cpm, err := emvco.ParseCPM(code)
-	return err == nil && strings.HasPrefix(cpm.Applications[0].AIDHex(), truemoney.CPMApplicationID)
-}
-
-// maskCode is what the ledger and the logs keep of a code.
-func maskCode(code string) string {
-	if emvco.LooksLikeCPM(code) {
-		return emvco.MaskCPM(code)
-	}
-	return truemoney.MaskCode(code)
+	return len(code) == truemoney.CodeLength && strings.HasPrefix(code, truemoney.CodePrefix) && allDigits(code)
 }
 
 // customerID derives a stable customer id from a code without revealing it.
