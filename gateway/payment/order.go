@@ -21,6 +21,12 @@ const (
 	DefaultOrderPollInterval = 2 * time.Second
 )
 
+// orderExpiryGrace is how much longer than the gateway's own order TTL the
+// scheme is asked to keep an order open: the gateway decides the expiry
+// and cancels the order itself, so that a payment made in the last moment
+// is returned by that cancel rather than raced by the scheme's own expiry.
+const orderExpiryGrace = 30 * time.Second
+
 // MaxQRPayload bounds the QR payload the engine accepts from a scheme: it
 // must fit DE 48 tag 03 next to the other tags of a response, and EMVCo
 // payloads are at most 512 characters.
@@ -159,7 +165,7 @@ func (e *Engine) createOrder(ctx context.Context, taker orderTaker, l *live, m *
 		Amount:           &schemev1.Money{Currency: a.charged().Currency, MinorUnits: a.charged().Minor},
 		MerchantAmount:   &schemev1.Money{Currency: a.Amount.Currency, MinorUnits: a.Amount.Minor},
 		Merchant:         merchantInfo(m, a.Key.TerminalID),
-		ExpiresInSeconds: int64(e.cfg.OrderTTL / time.Second),
+		ExpiresInSeconds: int64((e.cfg.OrderTTL + orderExpiryGrace) / time.Second),
 	})
 	o, _ := classify(resp.GetResult(), err)
 	e.cfg.Observer.Stage("adapter", a.Scheme, "create_order", o.String(), e.now().Sub(start))
