@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -31,16 +32,49 @@ type Config struct {
 	// DataDir holds the SQLite database (meridian.db). Default ./data.
 	DataDir string `yaml:"data_dir"`
 	// MetricsAddr serves /metrics, /healthz and /readyz; "" turns it off.
-	MetricsAddr string          `yaml:"metrics_addr"`
-	Terminal    Terminal        `yaml:"terminal"`
-	Payment     Payment         `yaml:"payment"`
-	Routing     []schemes.Route `yaml:"routing"`
+	MetricsAddr string `yaml:"metrics_addr"`
+	// NodeID names this node to the others sharing its database (the
+	// resolver's leases); default a new random id at every start.
+	NodeID   string          `yaml:"node_id"`
+	Store    Store           `yaml:"store"`
+	Admin    Admin           `yaml:"admin"`
+	Terminal Terminal        `yaml:"terminal"`
+	Payment  Payment         `yaml:"payment"`
+	Routing  []schemes.Route `yaml:"routing"`
 	// AIDRouting routes EMVCo consumer-presented QR codes by AID; default
 	// schemes.DefaultAIDRoutes.
 	AIDRouting []schemes.AIDRoute `yaml:"aid_routing"`
 	FX         FX                 `yaml:"fx"`
 	Adapters   []Adapter          `yaml:"adapters"`
 	Merchants  []Merchant         `yaml:"merchants"`
+}
+
+// Store selects the database that journals payments.
+type Store struct {
+	// Driver is "sqlite" (the default: <data_dir>/meridian.db, for one
+	// node) or "postgres" (one database that several nodes share).
+	Driver string `yaml:"driver"`
+	// DSN is the PostgreSQL connection string, e.g.
+	// "postgres://meridian@db:5432/meridian?sslmode=verify-full", or
+	// "env:NAME" for an environment variable holding it (a DSN with a
+	// password belongs there, not in this file).
+	DSN string `yaml:"dsn"`
+	// MaxConns bounds the node's connections to PostgreSQL; default the
+	// store's.
+	MaxConns int `yaml:"max_conns"`
+}
+
+// Admin configures the acquirer admin API (gRPC).
+type Admin struct {
+	// Addr serves the admin API; "" turns it off. Plain text is allowed on
+	// a loopback address only; anywhere else set TLS.
+	Addr string `yaml:"addr"`
+	// TLS serves the admin API over TLS; with client_ca_file, client
+	// certificates are required, verified, and map to acquirers.
+	TLS *TLS `yaml:"tls"`
+	// DemoAcquirer, in demo mode, is the acquirer that owns the demo
+	// merchant; its admin key is printed at start.
+	DemoAcquirer string `yaml:"demo_acquirer"`
 }
 
 // Terminal configures the ISO 8583 listener. Zero values take the defaults
@@ -205,6 +239,9 @@ func Parse(b []byte) (*Config, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = "./data"
 	}
+	if cfg.Store.Driver == "" {
+		cfg.Store.Driver = "sqlite"
+	}
 	if cfg.Terminal.Addr == "" {
 		cfg.Terminal.Addr = ":8583"
 	}
@@ -248,6 +285,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: simulator_addr needs simulator: true", where))
 		}
 		seen[a.Scheme] = true
+	}
+	switch {
+	case c.Store.Driver != "sqlite" && c.Store.Driver != "postgres":
+		errs = append(errs, fmt.Errorf("store.driver %q: want sqlite or postgres", c.Store.Driver))
+	case c.Store.Driver == "postgres" && c.Store.DSN == "":
+		errs = append(errs, errors.New("store: driver postgres needs dsn (a connection string, or env:NAME)"))
+	case c.Store.Driver == "sqlite" && c.Store.DSN != "":
+		errs = append(errs, errors.New("store: dsn is for driver postgres; sqlite lives in data_dir"))
+	}
+	if c.Admin.Addr != "" && c.Admin.TLS == nil && !loopback(c.Admin.Addr) {
+		errs = append(errs, fmt.Errorf("admin.addr %s is not a loopback address: set admin.tls, or listen on 127.0.0.1", c.Admin.Addr))
 	}
 	if _, err := c.Pricing(); err != nil {
 		errs = append(errs, err)
@@ -361,4 +409,17 @@ type noRates struct{}
 
 func (noRates) Rate(context.Context, string, string) (fx.Rate, error) {
 	return fx.Rate{}, fx.ErrNoRate
+}
+
+// loopback reports whether a listen address is on the loopback interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
