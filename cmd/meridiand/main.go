@@ -61,6 +61,7 @@ Flags (they override the file):
 	dataDir := fs.String("data-dir", "", "`directory` for the SQLite database (default ./data)")
 	terminalAddr := fs.String("terminal-addr", "", "terminal listener `address` (default :8583)")
 	metricsAddr := fs.String("metrics-addr", "", "`address` of /metrics, /healthz and /readyz (demo default 127.0.0.1:9583; \"off\" disables)")
+	adminAddr := fs.String("admin-addr", "", "`address` of the acquirer admin API, gRPC (demo default 127.0.0.1:9584; \"off\" disables)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -93,6 +94,16 @@ Flags (they override the file):
 	default:
 		cfg.MetricsAddr = *metricsAddr
 	}
+	switch *adminAddr {
+	case "":
+	case "off":
+		cfg.Admin.Addr = ""
+	default:
+		cfg.Admin.Addr = *adminAddr
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	return serve(cfg, log)
 }
 
@@ -109,9 +120,13 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 		// The banner goes to stdout, not the log: it quotes the README's
 		// sample wallet code, and logs never hold a wallet code.
 		fmt.Printf(demoBanner, n.TerminalAddr())
+		if key := n.DemoAdminKey(); key != "" {
+			// Printed once, to stdout, never logged: it is a credential.
+			fmt.Printf(demoAdminBanner, n.AdminAddr(), key)
+		}
 	}
 	log.Info("meridiand running; stop with Ctrl-C or SIGTERM",
-		"terminal_addr", n.TerminalAddr(), "metrics_addr", n.MetricsAddr(), "data_dir", cfg.DataDir)
+		"terminal_addr", n.TerminalAddr(), "metrics_addr", n.MetricsAddr(), "admin_addr", n.AdminAddr(), "data_dir", cfg.DataDir)
 	<-ctx.Done()
 	stop() // a second signal now kills at once
 
@@ -137,6 +152,13 @@ Try it from another shell:
   go run ./cmd/posim pay --amount 20.00 --code 54101234567890123456 # KakaoPay, charged in KRW
   go run ./cmd/posim qr --amount 8.40                               # shows a QR; pay it with: go run ./cmd/posim scan
 The README lists every test amount. Stop with Ctrl-C.
+
+`
+
+const demoAdminBanner = `The admin API (gRPC) is on %s. The demo acquirer's key, new at every start:
+  export MERIDIAN_API_KEY=%s
+  go run ./cmd/meridianctl merchants list
+  go run ./cmd/meridianctl txns list
 
 `
 

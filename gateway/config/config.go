@@ -34,7 +34,8 @@ type Config struct {
 	// MetricsAddr serves /metrics, /healthz and /readyz; "" turns it off.
 	MetricsAddr string `yaml:"metrics_addr"`
 	// NodeID names this node to the others sharing its database (the
-	// resolver's leases); default a new random id at every start.
+	// resolver's leases); it must differ between nodes and stay the same
+	// across a node's restarts. Default: the host name and data_dir.
 	NodeID   string          `yaml:"node_id"`
 	Store    Store           `yaml:"store"`
 	Admin    Admin           `yaml:"admin"`

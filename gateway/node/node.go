@@ -13,13 +13,16 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/meridian-gw/meridian/fx"
+	"github.com/meridian-gw/meridian/gateway/admin"
 	"github.com/meridian-gw/meridian/gateway/config"
 	"github.com/meridian-gw/meridian/gateway/metrics"
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/gateway/store"
+	"github.com/meridian-gw/meridian/gateway/store/postgres"
 	"github.com/meridian-gw/meridian/gateway/terminal"
 	"github.com/meridian-gw/meridian/schemes"
 	"github.com/meridian-gw/meridian/schemes/emvco"
@@ -32,7 +35,7 @@ const DatabaseFile = "meridian.db"
 type Node struct {
 	cfg      *config.Config
 	log      *slog.Logger
-	store    *store.SQLite
+	store    payment.Store
 	registry *schemes.Registry
 	builtins []*builtin
 	engine   *payment.Engine
@@ -47,26 +50,27 @@ type Node struct {
 	stopEngine context.CancelFunc
 	engineDone chan struct{}
 	serveDone  chan error
+
+	admin     *admin.Server
+	adminLn   net.Listener
+	adminDone chan error
+	demoKey   string
 }
 
 // Start brings a node up. On error everything started is stopped again.
-func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (n *Node, err error) {
+func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Node, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	n = &Node{cfg: cfg, log: log, metrics: metrics.New(), registry: schemes.NewRegistry()}
+	n := &Node{cfg: cfg, log: log, metrics: metrics.New(), registry: schemes.NewRegistry()}
 	defer func() {
+		// n, not the result, which a failing return has already set to nil.
 		if err != nil {
 			n.teardown(context.Background())
-			n = nil
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("node: data directory: %w", err)
-	}
-	path := filepath.Join(cfg.DataDir, DatabaseFile)
-	if n.store, err = store.OpenSQLite(ctx, path, store.Config{}); err != nil {
-		return nil, fmt.Errorf("node: open store %s: %w", path, err)
+	if n.store, err = openStore(ctx, cfg); err != nil {
+		return nil, err
 	}
 	if err := onboard(ctx, n.store, cfg.Merchants); err != nil {
 		return nil, err
@@ -79,6 +83,9 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (n *Node, 
 		return nil, fmt.Errorf("node: routing table: %w", err)
 	}
 	if err := n.startEngine(router); err != nil {
+		return nil, err
+	}
+	if err := n.startAdmin(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.startTerminal(); err != nil {
@@ -111,6 +118,7 @@ func (n *Node) startEngine(router *schemes.Router) error {
 		RetryMax:            p.RetryMax,
 		NotFoundGrace:       p.NotFoundGrace,
 		GiveUpAge:           p.GiveUpAge,
+		NodeID:              nodeID(n.cfg),
 		OrderTTL:            p.OrderTTL,
 		OrderPollInterval:   p.OrderPollInterval,
 		CheckQR:             checkQR,
@@ -200,6 +208,7 @@ func (n *Node) teardown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, n.stopAdmin(ctx))
 	if n.engine != nil {
 		// Requests the terminal listener gave up on are stopped where they
 		// stand (journaled, resolved at the next start) before the adapters
@@ -255,10 +264,48 @@ func (n *Node) readiness() map[string]metrics.Check {
 	return checks
 }
 
-// onboard writes the configured merchants and terminals to the store.
+// openStore opens the configured database: SQLite in the data directory,
+// or PostgreSQL at the DSN (from the environment when it says env:NAME).
+func openStore(ctx context.Context, cfg *config.Config) (payment.Store, error) {
+	if cfg.Store.Driver == "postgres" {
+		dsn := cfg.Store.DSN
+		if name, ok := strings.CutPrefix(dsn, "env:"); ok {
+			if dsn = os.Getenv(name); dsn == "" {
+				return nil, fmt.Errorf("node: store dsn: environment variable %s is not set", name)
+			}
+		}
+		st, err := postgres.Open(ctx, dsn, postgres.Config{MaxConns: int32(cfg.Store.MaxConns)})
+		if err != nil {
+			return nil, fmt.Errorf("node: open PostgreSQL store: %w", err)
+		}
+		return st, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("node: data directory: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, DatabaseFile)
+	st, err := store.OpenSQLite(ctx, path, store.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("node: open store %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// onboard writes the configured merchants and terminals to the store, the
+// ones it does not hold yet: once a merchant is in the store the admin API
+// owns it, and a restart must not undo what an acquirer changed (a
+// suspension, say).
 func onboard(ctx context.Context, st payment.Store, merchants []config.Merchant) error {
 	now := time.Now().UTC()
 	for _, m := range merchants {
+		if _, err := st.Merchant(ctx, m.ID); err == nil {
+			if err := onboardTerminals(ctx, st, m, now); err != nil {
+				return err
+			}
+			continue
+		} else if !errors.Is(err, payment.ErrNotFound) {
+			return fmt.Errorf("node: onboard merchant %s: %w", m.ID, err)
+		}
 		err := st.PutMerchant(ctx, &payment.Merchant{
 			ID: m.ID, LegalName: m.LegalName, TradingName: m.TradingName, MCC: m.MCC,
 			Country: m.Country, City: m.City, Currency: m.Currency, Schemes: m.Schemes,
@@ -267,10 +314,26 @@ func onboard(ctx context.Context, st payment.Store, merchants []config.Merchant)
 		if err != nil {
 			return fmt.Errorf("node: onboard merchant %s: %w", m.ID, err)
 		}
-		for _, t := range m.Terminals {
-			if err := st.PutTerminal(ctx, &payment.Terminal{ID: t, MerchantID: m.ID, CreatedAt: now, UpdatedAt: now}); err != nil {
-				return fmt.Errorf("node: onboard terminal %s: %w", t, err)
-			}
+		if err := onboardTerminals(ctx, st, m, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onboardTerminals adds the configured terminals of m the store does not
+// hold yet.
+func onboardTerminals(ctx context.Context, st payment.Store, m config.Merchant, now time.Time) error {
+	for _, t := range m.Terminals {
+		_, err := st.Terminal(ctx, t)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, payment.ErrNotFound) {
+			return fmt.Errorf("node: onboard terminal %s: %w", t, err)
+		}
+		if err := st.PutTerminal(ctx, &payment.Terminal{ID: t, MerchantID: m.ID, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return fmt.Errorf("node: onboard terminal %s: %w", t, err)
 		}
 	}
 	return nil
@@ -339,4 +402,19 @@ func checkQR(format, payload string) error {
 		return emvco.ValidateMPM(payload)
 	}
 	return nil
+}
+
+// nodeID names the node to the others sharing its database: node_id, or
+// by default the host name and data directory, stable across restarts so
+// that a restarted node takes up at once the attempts it had claimed.
+func nodeID(cfg *config.Config) string {
+	if cfg.NodeID != "" {
+		return cfg.NodeID
+	}
+	host, _ := os.Hostname()
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		dir = cfg.DataDir
+	}
+	return host + ":" + dir
 }

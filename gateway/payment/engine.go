@@ -71,6 +71,7 @@ const (
 	DefaultResolveConcurrency = 8
 	DefaultNotFoundGrace      = time.Minute
 	DefaultGiveUpAge          = 72 * time.Hour
+	DefaultResolveLease       = 30 * time.Second
 )
 
 // Config configures an Engine. Store, Adapters and Router are required; every
@@ -108,6 +109,27 @@ type Config struct {
 	// retried. Default 72 h, long enough to outlast a scheme's weekend
 	// outage.
 	GiveUpAge time.Duration
+
+	// NodeID names this engine's resolver as the owner of the attempts it
+	// claims (Store.ClaimDue), so that engines of several nodes sharing one
+	// store do not drive the same attempt at once. Engines sharing a store
+	// must have different IDs. Default: the host name, process ID and
+	// random hex, new for every engine; an attempt the engine of a previous
+	// process had claimed then waits for its lease to run out
+	// (ResolveLease) before it is taken up again. A node that sets a stable
+	// NodeID takes its own leases up at once after a restart.
+	NodeID string
+	// ResolveLease is how long an attempt claimed by the resolver is kept
+	// from other nodes' resolvers: long enough for a batch of claimed
+	// attempts to be stepped (the resolver starts no step once half of it
+	// has passed since the claim, and claims again, so each step starts
+	// with a quarter of it or more to run), short enough that the work of
+	// a node that died is soon taken over. A step that outlasts the lease
+	// may overlap another node's step of the same attempt: that is safe
+	// (adapter calls are idempotent, the store checks every transition),
+	// only wasteful. Default: 4×ResolveInterval, and at least
+	// DefaultResolveLease (30 s).
+	ResolveLease time.Duration
 
 	// OrderTTL is how long the customer has to pay a merchant-presented QR;
 	// a scheme may close the order sooner. Default DefaultOrderTTL (3 min).
@@ -196,6 +218,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.GiveUpAge <= 0 {
 		cfg.GiveUpAge = DefaultGiveUpAge
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = newNodeID()
+	}
+	if cfg.ResolveLease <= 0 {
+		cfg.ResolveLease = max(4*cfg.ResolveInterval, DefaultResolveLease)
 	}
 	if cfg.OrderTTL <= 0 {
 		cfg.OrderTTL = DefaultOrderTTL

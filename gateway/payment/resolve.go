@@ -2,6 +2,9 @@ package payment
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
 	"strconv"
 	"time"
 
@@ -68,15 +71,29 @@ func (e *Engine) resolveDue(ctx context.Context, sem chan struct{}) {
 }
 
 // eachDue claims each attempt due now that no one else works on, and hands
-// it to work, which must release it.
+// it to work, which must release it. "No one else" is two claims: the
+// store's lease keeps other nodes' resolvers off the attempts this engine
+// listed (Store.ClaimDue), and the live set keeps this engine's requests
+// and other steps off the one being worked.
+//
+// work may wait (for a free step), so the batch can take a while. Each
+// attempt claimed is the engine's until ¾ of the lease from the claim at
+// least (Store.ClaimDue), and no step is started once half the lease has
+// passed since the claim, so every step starts with a quarter of the lease
+// or more before it (7.5 s at the least by default). The next call claims
+// what is left again, renewing the leases.
 func (e *Engine) eachDue(ctx context.Context, work func(*live)) error {
-	due, err := e.cfg.Store.DueAttempts(ctx, e.now(), resolveBatch)
+	claimedAt := e.now()
+	due, err := e.cfg.Store.ClaimDue(ctx, claimedAt, e.cfg.NodeID, e.cfg.ResolveLease, resolveBatch)
 	if err != nil {
 		return err
 	}
 	for _, a := range due {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if e.now().Sub(claimedAt) > e.cfg.ResolveLease/2 {
+			return nil
 		}
 		l, ok := e.live.claim(a)
 		if !ok {
@@ -92,6 +109,19 @@ func (e *Engine) eachDue(ctx context.Context, work func(*live)) error {
 		work(l)
 	}
 	return nil
+}
+
+// newNodeID names an engine for the leases it holds: where it runs, for
+// the operator reading them, and random hex, so that two engines never
+// share a name.
+func newNodeID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "node"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 }
 
 func (e *Engine) stepLogged(ctx context.Context, l *live) {

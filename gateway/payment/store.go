@@ -60,6 +60,27 @@ type Store interface {
 	// DueAttempts lists up to limit attempts that are not final and whose
 	// NextActionAt is at or before now, oldest NextActionAt first.
 	DueAttempts(ctx context.Context, now time.Time, limit int) ([]*Attempt, error)
+	// ClaimDue is DueAttempts for a resolver that shares the work with
+	// others (several gateway nodes on one database): it lists up to limit
+	// attempts due at now, oldest NextActionAt first, skipping those under
+	// another owner's lease that has not expired (a lease expires at its
+	// end time), and leases each one listed to owner until now+leaseFor,
+	// in one transaction, so that two owners claiming at once get disjoint
+	// sets. Flagged attempts are never claimed, nor final ones.
+	//
+	// An owner's own leases do not stop it: claiming again renews them,
+	// except that a store may leave as it is a lease of owner's that ends
+	// at or after now+¾·leaseFor, sparing a write each time a resolver
+	// claims its own again. Either way every attempt listed is owner's
+	// until now+¾·leaseFor at least. A lease is never released early: it
+	// runs out, and is not returned with the attempt.
+	//
+	// A lease is not a lock on writes: UpdateAttempt works for anyone
+	// whatever the lease (a terminal's reversal reaching another node must
+	// still cancel the purchase), and the checks UpdateAttempt makes, with
+	// the row locked, on every state transition are what protect money. A
+	// lease only keeps two resolvers from driving one attempt at once.
+	ClaimDue(ctx context.Context, now time.Time, owner string, leaseFor time.Duration, limit int) ([]*Attempt, error)
 	// FlaggedAttempts lists up to limit attempts flagged for manual review
 	// (not final, FlaggedAt set), oldest flag first. DueAttempts never lists
 	// them.

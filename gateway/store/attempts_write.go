@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
 // attemptColumns lists the attempts columns in the order attemptArgs and
@@ -62,7 +63,7 @@ func (s *SQLite) CreateAttempt(ctx context.Context, a *payment.Attempt) error {
 	if err := s.checkOpen(); err != nil {
 		return fmt.Errorf("store: create attempt: %w", err)
 	}
-	if err := checkAttempt(a); err != nil {
+	if err := invariant.CheckAttempt(a); err != nil {
 		return fmt.Errorf("store: create attempt: %w", err)
 	}
 	row := *a // the writer's copy: a changes only once the write is durable
@@ -78,7 +79,7 @@ func createAttempt(tx *writeTx, a *payment.Attempt) error {
 	if err := tx.st.nextRRN.QueryRowContext(tx.ctx).Scan(&last); err != nil {
 		return fmt.Errorf("next RRN: %w", err)
 	}
-	if last <= 0 || last > rrnMax {
+	if last <= 0 || last > invariant.RRNMax {
 		return fmt.Errorf("%w: RRN counter at %d", ErrInvariant, last)
 	}
 	now := tx.stamp()
@@ -120,29 +121,29 @@ func checkRefund(tx *writeTx, refund *payment.Attempt) error {
 	if err != nil {
 		return err
 	}
-	if original.kind != payment.KindPurchase || original.state != payment.StateApproved {
+	if original.Kind != payment.KindPurchase || original.State != payment.StateApproved {
 		return fmt.Errorf("%w: original %s is a %s %s", payment.ErrNotRefundable,
-			refund.OriginalID, original.state, original.kind)
+			refund.OriginalID, original.State, original.Kind)
 	}
-	if original.amount.Currency != refund.Amount.Currency {
+	if original.Amount.Currency != refund.Amount.Currency {
 		return fmt.Errorf("%w: refund in %s of a purchase in %s", payment.ErrNotRefundable,
-			refund.Amount.Currency, original.amount.Currency)
+			refund.Amount.Currency, original.Amount.Currency)
 	}
 	var held int64
 	if err := tx.st.refundsHeld.QueryRowContext(tx.ctx, refund.OriginalID).Scan(&held); err != nil {
 		return fmt.Errorf("sum refunds of %s: %w", refund.OriginalID, err)
 	}
-	if held > original.amount.Minor {
+	if held > original.Amount.Minor {
 		return fmt.Errorf("%w: refunds of %s would hold %d of %d", payment.ErrRefundExceeds,
-			refund.OriginalID, held, original.amount.Minor)
+			refund.OriginalID, held, original.Amount.Minor)
 	}
 	return nil
 }
 
-func readHead(tx *writeTx, id string) (storedHead, error) {
-	var h storedHead
+func readHead(tx *writeTx, id string) (invariant.Head, error) {
+	var h invariant.Head
 	err := tx.st.attemptHead.QueryRowContext(tx.ctx, id).Scan(
-		(*string)(&h.kind), (*string)(&h.state), &h.amount.Minor, &h.amount.Currency)
+		(*string)(&h.Kind), (*string)(&h.State), &h.Amount.Minor, &h.Amount.Currency)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, fmt.Errorf("attempt %s: %w", id, payment.ErrNotFound)
 	}
@@ -158,7 +159,7 @@ func readHead(tx *writeTx, id string) (storedHead, error) {
 // code, scheme transaction, wallet amount and brand, tries, next action
 // time); the others are fixed at creation, and a
 // changed kind or amount is refused with ErrInvariant, as is a move out of a
-// final state other than those checkTransition allows.
+// final state other than those invariant.CheckTransition allows.
 //
 // ev.AttemptID may be empty (it is a.ID) and ev.At zero (it is the time of
 // the update). If ctx ends after the write was queued, the write may still
@@ -167,7 +168,7 @@ func (s *SQLite) UpdateAttempt(ctx context.Context, a *payment.Attempt, ev payme
 	if err := s.checkOpen(); err != nil {
 		return fmt.Errorf("store: update attempt: %w", err)
 	}
-	if err := checkAttempt(a); err != nil {
+	if err := invariant.CheckAttempt(a); err != nil {
 		return fmt.Errorf("store: update attempt: %w", err)
 	}
 	if ev.AttemptID == "" {
@@ -176,7 +177,7 @@ func (s *SQLite) UpdateAttempt(ctx context.Context, a *payment.Attempt, ev payme
 	if ev.AttemptID != a.ID {
 		return fmt.Errorf("store: update attempt %s: %w: event for %s", a.ID, ErrInvariant, ev.AttemptID)
 	}
-	if err := checkEvent(ev); err != nil {
+	if err := invariant.CheckEvent(ev); err != nil {
 		return fmt.Errorf("store: update attempt %s: %w", a.ID, err)
 	}
 	row := *a
@@ -192,7 +193,7 @@ func updateAttempt(tx *writeTx, a *payment.Attempt, ev payment.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := checkUpdate(stored, a); err != nil {
+	if err := invariant.CheckUpdate(stored, a); err != nil {
 		return err
 	}
 	a.UpdatedAt = tx.stamp()
@@ -215,7 +216,7 @@ func (s *SQLite) AppendEvent(ctx context.Context, ev payment.Event) error {
 	if err := s.checkOpen(); err != nil {
 		return fmt.Errorf("store: append event: %w", err)
 	}
-	if err := checkEvent(ev); err != nil {
+	if err := invariant.CheckEvent(ev); err != nil {
 		return fmt.Errorf("store: append event: %w", err)
 	}
 	err := s.writer.do(ctx, func(tx *writeTx) error {

@@ -2,9 +2,10 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/meridian-gw/meridian/gateway/store/invariant"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -14,22 +15,8 @@ import (
 // integers in SQL (DueAttempts' next_action_at <= ?), and keep the full
 // precision of a time.Time. Zero stands for the zero time.Time.
 
-// timeMin and timeMax bound what UnixNano can represent.
-var (
-	timeMin = time.Unix(0, -1<<63).UTC()
-	timeMax = time.Unix(0, 1<<63-1).UTC()
-)
-
 // checkTime reports a time that cannot be stored as nanoseconds.
-func checkTime(field string, t time.Time) error {
-	if t.IsZero() {
-		return nil
-	}
-	if t.Before(timeMin) || t.After(timeMax) {
-		return fmt.Errorf("%w: %s %v outside what the journal can hold", ErrInvariant, field, t)
-	}
-	return nil
-}
+func checkTime(field string, t time.Time) error { return invariant.CheckTime(field, t) }
 
 func encodeTime(t time.Time) int64 {
 	if t.IsZero() {
@@ -47,15 +34,9 @@ func decodeTime(nanoseconds int64) time.Time {
 
 // Merchant schemes are stored as one comma-separated column: scheme IDs are
 // short names such as "alipayplus", and one column keeps a merchant one row.
+// invariant.CheckMerchant refuses an ID that is empty or holds a comma.
 
-func encodeSchemes(schemes []string) (string, error) {
-	for _, s := range schemes {
-		if s == "" || strings.ContainsRune(s, ',') {
-			return "", fmt.Errorf("%w: scheme ID %q is empty or holds a comma", ErrInvariant, s)
-		}
-	}
-	return strings.Join(schemes, ","), nil
-}
+func encodeSchemes(schemes []string) string { return strings.Join(schemes, ",") }
 
 func decodeSchemes(column string) []string {
 	if column == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
 // Merchants and terminals are created or replaced in place (an upsert, not
@@ -41,16 +42,13 @@ func (s *SQLite) PutMerchant(ctx context.Context, m *payment.Merchant) error {
 	if err := s.checkOpen(); err != nil {
 		return fmt.Errorf("store: put merchant: %w", err)
 	}
-	if m == nil || m.ID == "" || m.MaxAmount < 0 {
-		return fmt.Errorf("store: put merchant: %w: no ID, or a negative maximum amount", ErrInvariant)
+	if err := invariant.CheckMerchant(m); err != nil {
+		return fmt.Errorf("store: put merchant: %w", err)
 	}
-	schemes, err := encodeSchemes(m.Schemes)
-	if err != nil {
-		return fmt.Errorf("store: put merchant %s: %w", m.ID, err)
-	}
+	schemes := encodeSchemes(m.Schemes)
 	row := *m
 	var createdAt, updatedAt int64
-	err = s.writer.do(ctx, func(tx *writeTx) error {
+	err := s.writer.do(ctx, func(tx *writeTx) error {
 		updatedAt = encodeTime(tx.stamp())
 		return tx.st.upsertMerchant.QueryRowContext(tx.ctx, row.ID, row.LegalName, row.TradingName,
 			row.MCC, row.Country, row.City, row.Currency, schemes, encodeBool(row.Suspended),
@@ -70,8 +68,8 @@ func (s *SQLite) PutTerminal(ctx context.Context, t *payment.Terminal) error {
 	if err := s.checkOpen(); err != nil {
 		return fmt.Errorf("store: put terminal: %w", err)
 	}
-	if t == nil || t.ID == "" || t.MerchantID == "" {
-		return fmt.Errorf("store: put terminal: %w: no ID or no merchant", ErrInvariant)
+	if err := invariant.CheckTerminal(t); err != nil {
+		return fmt.Errorf("store: put terminal: %w", err)
 	}
 	row := *t
 	var createdAt, updatedAt int64

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
 func TestReopenAppliesNoMigrationTwice(t *testing.T) {
@@ -124,7 +125,7 @@ func TestLoadMigrationsRefusesGapsAndBadNames(t *testing.T) {
 
 func TestDueStatesMatchFinal(t *testing.T) {
 	var want []string
-	for _, s := range knownStates {
+	for _, s := range invariant.States {
 		if !s.Final() {
 			want = append(want, "'"+string(s)+"'")
 		}
@@ -140,8 +141,8 @@ func TestDueStatesMatchFinal(t *testing.T) {
 		t.Errorf("the attempts_due index does not list dueStates %s", dueStates)
 	}
 	for _, s := range []payment.State{payment.StateApproved, payment.StateDeclined, payment.StateCancelled, payment.StateRefunded} {
-		if !s.Final() || !knownState(s) {
-			t.Errorf("state %s: Final %v, known %v", s, s.Final(), knownState(s))
+		if !s.Final() || !invariant.KnownState(s) {
+			t.Errorf("state %s: Final %v, known %v", s, s.Final(), invariant.KnownState(s))
 		}
 	}
 }

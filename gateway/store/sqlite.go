@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store/invariant"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -25,8 +26,9 @@ var (
 	// the journal: an attempt without ID or kind, a negative amount, a final
 	// state moved back, a changed amount. It is a programmer error in the
 	// caller, returned rather than panicked so that one bad request does not
-	// take down every terminal's session.
-	ErrInvariant = errors.New("invariant violated")
+	// take down every terminal's session. It is invariant.ErrViolated, which
+	// every payment.Store of this module returns for the same writes.
+	ErrInvariant = invariant.ErrViolated
 )
 
 // SQLite is a payment.Store on one SQLite database file. Writes go through

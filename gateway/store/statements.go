@@ -82,7 +82,7 @@ func (w *writeStatements) close() { closeAll(w.list()) }
 type readStatements struct {
 	attemptByID, attemptByKey, attemptByRRN *sql.Stmt
 	attemptExists, refunded, events, due    *sql.Stmt
-	flagged, refundedWallet                 *sql.Stmt
+	flagged, refundedWallet, claimable      *sql.Stmt
 	merchant, terminal                      *sql.Stmt
 }
 
@@ -97,6 +97,7 @@ func (r *readStatements) list() []statement {
 		{&r.due, queryDue},
 		{&r.flagged, queryFlagged},
 		{&r.refundedWallet, queryRefundedWallet},
+		{&r.claimable, queryClaimable},
 		{&r.merchant, queryMerchant},
 		{&r.terminal, queryTerminal},
 	}

@@ -1,6 +1,6 @@
 // Package storetest is the contract every payment.Store must pass: the
 // documented semantics of payment.Store (errors, refund limits, due
-// attempts, durability), checked against a real database.
+// attempts and their leases, durability), checked against a real database.
 //
 // A store's own tests run it:
 //
@@ -53,6 +53,11 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"RefundedWallet sums the wallet amounts of approved and of held refunds", testRefundedWallet},
 		{"DueAttempts lists the attempts not final that are due, oldest first, up to limit", testDue},
 		{"A flagged attempt leaves DueAttempts for FlaggedAttempts until it is final", testFlagged},
+		{"ClaimDue lists the due attempts oldest first up to limit and an owner's own leases do not stop it", testClaimOrder},
+		{"Owners claiming at once get disjoint sets and every lease holds until it ends", testClaimDisjoint},
+		{"An attempt whose lease ended can be claimed by another owner", testClaimExpired},
+		{"An owner claiming its own attempts again holds them for three quarters of a lease at least", testClaimRenew},
+		{"Final and flagged attempts are never claimed and a lease does not stop writes", testClaimSkipsFinalAndFlagged},
 		{"The FX quote and settlement of an attempt are fixed at creation", testConversionFixed},
 		{"A merchant reads back as put and a second put replaces it keeping CreatedAt", testMerchant},
 		{"A terminal reads back as put and a second put replaces it keeping CreatedAt", testTerminal},
