@@ -83,6 +83,10 @@ type Options struct {
 	SkipReconcile bool
 	// OrderTTL is payment.order_ttl; default the node's (3 minutes).
 	OrderTTL time.Duration
+	// PostgresDSN, when set, journals in PostgreSQL instead of SQLite, as
+	// node NodeID: several nodes may share it.
+	PostgresDSN string
+	NodeID      string
 }
 
 // YAML returns the node configuration for o, as meridiand would read it.
@@ -107,6 +111,7 @@ payment:
   order_poll_interval: 100ms
 adapters:
 `, o.DataDir, o.RequireSignOn, o.IdleTimeout, Budget, o.InquiryInterval, ResolveInterval, NotFoundGrace, o.OrderTTL)
+
 	if o.AdapterAddress != "" {
 		fmt.Fprintf(&b, "  - scheme: ALIPAYPLUS\n    address: %q\n", o.AdapterAddress)
 		if t := o.AdapterTLS; t != nil {
@@ -137,6 +142,9 @@ adapters:
 	merchant(OtherMerchantID, "ALIPAYPLUS", 0, OtherTerminalID)
 	merchant(KakaoOnlyMerchantID, "KAKAOPAY", 0, KakaoOnlyTerminalID)
 	merchant(LimitedMerchantID, "ALIPAYPLUS", LimitedMaxAmount, LimitedTerminalID)
+	if o.PostgresDSN != "" {
+		fmt.Fprintf(&b, "store: {driver: postgres, dsn: %q}\nnode_id: %q\n", o.PostgresDSN, o.NodeID)
+	}
 	return b.String()
 }
 
