@@ -12,19 +12,15 @@ import (
 
 var _ Refunder = EngineRefunder{}
 
-// EngineRefunder is a Refunder on the payment engine's terminal refund: it
-// refunds as the purchase's own terminal would, under a terminal key made
-// from the merchant and the request ID, so that the engine's own repeat
-// detection makes the refund once-only (a repeat returns the first refund,
-// different arguments are payment.ErrKeyMismatch). The key's STAN reads
-// "ADMIN" and its transmission time is a 20-character digest, which no
-// terminal sends (DE 7 is 10 digits), so it never collides with a real
-// request.
-//
-// Because the engine checks the terminal, a purchase of a suspended
-// merchant or terminal cannot be refunded this way
-// (payment.ErrUnknownMerchant); an engine method for refunds without a
-// terminal would lift that.
+// EngineRefunder is a Refunder on the payment engine's refund, made as the
+// acquirer's (payment.RefundRequest.ByAcquirer: no active terminal needed,
+// so a suspended or closed merchant's purchases can still be refunded),
+// under a terminal key made from the merchant and the request ID, so that
+// the engine's own repeat detection makes the refund once-only (a repeat
+// returns the first refund, different arguments are
+// payment.ErrKeyMismatch). The key's STAN reads "ADMIN" and its
+// transmission time is a 20-character digest, which no terminal sends (DE 7
+// is 10 digits), so it never collides with a real request.
 type EngineRefunder struct {
 	Engine   *payment.Engine
 	Payments payment.Store
@@ -49,5 +45,5 @@ func (r EngineRefunder) RefundByAdmin(ctx context.Context, merchantID, rrn strin
 		STAN:             adminSTAN,
 		TransmissionTime: hex.EncodeToString(digest[:10]),
 	}
-	return r.Engine.Refund(ctx, payment.RefundRequest{Key: key, MerchantID: merchantID, OriginalRRN: rrn, Amount: amount})
+	return r.Engine.Refund(ctx, payment.RefundRequest{Key: key, MerchantID: merchantID, OriginalRRN: rrn, Amount: amount, ByAcquirer: true})
 }

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -204,6 +205,26 @@ func TestRefundsGoThroughTheEngineOncePerRequestID(t *testing.T) {
 			t.Errorf("the wallet refunded %d, want 1000", total)
 		}
 	})
+}
+
+func TestASuspendedMerchantsPurchaseCanStillBeRefundedByItsAcquirer(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	c, ctx := w.clients(), as(t, w.KeyA)
+	w.onboard(t, w.KeyA, "M-SUSP", "TSUS0001")
+	purchase := w.approved(t, "M-SUSP", "TSUS0001", 1500)
+	if _, err := c.Merchants.SuspendMerchant(ctx, &adminv1.SuspendMerchantRequest{MerchantId: "M-SUSP"}); err != nil {
+		t.Fatalf("SuspendMerchant: %v", err)
+	}
+	if _, err := w.purchase(t, "M-SUSP", "TSUS0001", 100); !errors.Is(err, payment.ErrUnknownMerchant) {
+		t.Fatalf("a purchase at the suspended merchant = %v, want ErrUnknownMerchant (RC 03)", err)
+	}
+	got, err := c.Transactions.RefundTransaction(ctx, &adminv1.RefundTransactionRequest{RequestId: requestID(), TransactionId: purchase.ID, AmountMinorUnits: 1500})
+	if err != nil || got.GetState() != adminv1.TransactionState_TRANSACTION_STATE_APPROVED {
+		t.Fatalf("refund of a suspended merchant's purchase = %v, %v; want approved", got, err)
+	}
+	if err := w.Sim.Ledger().Check(); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestRefundsAreUnimplementedWithoutARefunder(t *testing.T) {

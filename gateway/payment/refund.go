@@ -15,6 +15,11 @@ type RefundRequest struct {
 	// OriginalRRN is the purchase's RRN (DE 48 tag 20).
 	OriginalRRN string
 	Amount      Money
+	// ByAcquirer marks a refund the merchant's acquirer makes (the admin
+	// API) rather than a terminal: it needs no active terminal, so the
+	// purchases of a suspended or closed merchant can still be refunded.
+	// Key still makes it once-only.
+	ByAcquirer bool
 }
 
 // Refund refunds an approved purchase of the same merchant, never more than
@@ -29,7 +34,7 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 	}
 	defer end()
 
-	m, err := e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
+	m, err := e.refundingMerchant(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +86,22 @@ func (e *Engine) Refund(ctx context.Context, req RefundRequest) (*Attempt, error
 	}
 	l, err := e.create(ctx, a)
 	return e.refundCreated(ctx, adapter, l, a, req, orig, err)
+}
+
+// refundingMerchant loads the merchant of a refund: through its active
+// terminal for a terminal's refund, as it stands for an acquirer's.
+func (e *Engine) refundingMerchant(ctx context.Context, req RefundRequest) (*Merchant, error) {
+	if !req.ByAcquirer {
+		return e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
+	}
+	m, err := e.cfg.Store.Merchant(ctx, req.MerchantID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrUnknownMerchant
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: load merchant: %v", ErrSystem, err)
+	}
+	return m, nil
 }
 
 // refundCreated goes on with a refund once its creation was tried.
