@@ -54,12 +54,7 @@ func NewPricer(rates RateSource, cfg PricingConfig, now func() time.Time, newID 
 	if rates == nil {
 		return nil, fmt.Errorf("fx: pricer needs a rate source")
 	}
-	check := func(where string, m decimal.Decimal) error {
-		if m.IsNegative() || m.GreaterThan(maxMarkup) || m.Exponent() < -2 {
-			return fmt.Errorf("%w: %s mark-up %s: want 0 to 20 percent with at most two decimals", ErrInvalidMarkup, where, m)
-		}
-		return nil
-	}
+	check := checkMarkupOf
 	if err := check("default", cfg.DefaultMarkup); err != nil {
 		return nil, err
 	}
@@ -104,6 +99,20 @@ func (p *Pricer) Quote(ctx context.Context, merchantID, scheme, from, to string)
 	return NewQuote(ref, p.Markup(merchantID, scheme), p.cfg.QuoteTTL, p.now(), p.Rounding(scheme), p.newID)
 }
 
+// QuoteWithMarkup locks a quote as Quote does, at a mark-up the caller
+// chose (a merchant's own, set by its acquirer) instead of the configured
+// one. The mark-up is checked like a configured one.
+func (p *Pricer) QuoteWithMarkup(ctx context.Context, scheme, from, to string, markup decimal.Decimal) (Quote, error) {
+	if err := checkMarkupOf("merchant", markup); err != nil {
+		return Quote{}, fmt.Errorf("fx: quote %s→%s for %s: %w", from, to, scheme, err)
+	}
+	ref, err := p.rates.Rate(ctx, from, to)
+	if err != nil {
+		return Quote{}, fmt.Errorf("fx: quote %s→%s for %s: %w", from, to, scheme, err)
+	}
+	return NewQuote(ref, markup, p.cfg.QuoteTTL, p.now(), p.Rounding(scheme), p.newID)
+}
+
 // Markup is the mark-up percentage that applies to merchantID and scheme.
 func (p *Pricer) Markup(merchantID, scheme string) decimal.Decimal {
 	if m, ok := p.cfg.MerchantMarkup[merchantID][scheme]; ok {
@@ -128,4 +137,13 @@ func randomQuoteID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return "q" + hex.EncodeToString(b[:])
+}
+
+// checkMarkupOf checks a mark-up percent: 0 to 20 with at most two
+// decimals.
+func checkMarkupOf(where string, m decimal.Decimal) error {
+	if m.IsNegative() || m.GreaterThan(maxMarkup) || m.Exponent() < -2 {
+		return fmt.Errorf("%w: %s mark-up %s: want 0 to 20 percent with at most two decimals", ErrInvalidMarkup, where, m)
+	}
+	return nil
 }

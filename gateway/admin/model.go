@@ -59,8 +59,8 @@ type Merchant struct {
 	Currency    string // ISO 4217 alphabetic
 	Schemes     []string
 	// MarkupPercent is the FX mark-up by scheme ID, as exact decimal text
-	// ("1.50"). Nil or empty: the gateway's defaults. Stored and served;
-	// the FX pricer still takes mark-ups from the configuration.
+	// ("1.50"); it overrides the configured mark-ups on the next purchase
+	// that needs a conversion. Nil or empty: the configured ones.
 	MarkupPercent map[string]string
 	MaxAmount     int64 // minor units; 0: no limit of the merchant's own
 	Limits        FrequencyLimits

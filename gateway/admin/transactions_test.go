@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
@@ -225,6 +227,34 @@ func TestASuspendedMerchantsPurchaseCanStillBeRefundedByItsAcquirer(t *testing.T
 	if err := w.Sim.Ledger().Check(); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestFrequencyLimitsTakeEffectOnTheNextPurchase(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	c, ctx := w.clients(), as(t, w.KeyA)
+	w.onboard(t, w.KeyA, "M-FREQ", "TFRQ0001")
+	limit := func(perMinute uint32) {
+		t.Helper()
+		m := &adminv1.Merchant{Id: "M-FREQ", FrequencyLimits: &adminv1.FrequencyLimits{PurchasesPerTerminalPerMinute: perMinute, PurchasesPerTerminalPerDay: 500}}
+		if _, err := c.Merchants.UpdateMerchant(ctx, &adminv1.UpdateMerchantRequest{Merchant: m,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"frequency_limits"}}}); err != nil {
+			t.Fatalf("UpdateMerchant: %v", err)
+		}
+	}
+	limit(2)
+	w.approved(t, "M-FREQ", "TFRQ0001", 100)
+	second := w.approved(t, "M-FREQ", "TFRQ0001", 100)
+	if _, err := w.purchase(t, "M-FREQ", "TFRQ0001", 100); !errors.Is(err, payment.ErrFrequencyLimit) {
+		t.Fatalf("a third purchase within the minute = %v, want ErrFrequencyLimit (RC 65)", err)
+	}
+	// A repeat of a purchase already made gets its answer, not 65.
+	again, err := w.Engine.Purchase(context.Background(), payment.PurchaseRequest{Key: second.Key, MerchantID: "M-FREQ",
+		Amount: payment.Money{Minor: 100, Currency: "EUR"}, Code: alipayCode})
+	if err != nil || again.ID != second.ID {
+		t.Fatalf("repeat at the limit = %v, %v; want purchase %s", again, err, second.ID)
+	}
+	limit(3) // raised through the API: the next purchase goes through
+	w.approved(t, "M-FREQ", "TFRQ0001", 100)
 }
 
 func TestRefundsAreUnimplementedWithoutARefunder(t *testing.T) {

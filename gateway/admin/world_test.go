@@ -213,7 +213,7 @@ func startEngine(t *testing.T, w *world) *payment.Engine {
 		t.Fatalf("schemes.NewRouter: %v", err)
 	}
 	engine, err := payment.New(payment.Config{
-		Store: w.DB, Adapters: registryAdapters{registry}, Router: router,
+		Store: w.DB, Adapters: registryAdapters{registry}, Router: router, Policies: w.DB.Admin(),
 		Budget: 5 * time.Second, InquiryInterval: 20 * time.Millisecond, ResolveInterval: 50 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -285,7 +285,7 @@ func newMerchant(id string) *adminv1.Merchant {
 		Id: id, LegalName: "Café Müller GmbH", TradingName: "Café Müller", Mcc: "5812",
 		Country: "DE", City: "Köln", Currency: "EUR", Schemes: []string{alipayplus.SchemeID},
 		MarkupPercent: map[string]string{alipayplus.SchemeID: "1.50"}, MaxAmount: 100_000,
-		FrequencyLimits: &adminv1.FrequencyLimits{PurchasesPerTerminalPerMinute: 5, PurchasesPerTerminalPerDay: 500},
+		FrequencyLimits: &adminv1.FrequencyLimits{PurchasesPerTerminalPerMinute: 50, PurchasesPerTerminalPerDay: 500},
 	}
 }
 

@@ -13,6 +13,18 @@ import (
 	"github.com/meridian-gw/meridian/gateway/store"
 )
 
+// policiesOf returns the merchants' own mark-ups and frequency limits, as
+// their acquirers set them through the admin API; nil when the store keeps
+// none.
+func policiesOf(st payment.Store) payment.Policies {
+	as, ok := adminStoreOf(st)
+	if !ok {
+		return nil
+	}
+	p, _ := as.(payment.Policies)
+	return p
+}
+
 // adminStoreOf returns the admin API's view of a node's store.
 func adminStoreOf(st payment.Store) (admin.Store, bool) {
 	switch s := st.(type) {

@@ -122,6 +122,7 @@ func (n *Node) startEngine(router *schemes.Router) error {
 		OrderTTL:            p.OrderTTL,
 		OrderPollInterval:   p.OrderPollInterval,
 		CheckQR:             checkQR,
+		Policies:            policiesOf(n.store),
 		Logger:              n.log,
 		Observer:            n.metrics.Observer(),
 	})

@@ -38,7 +38,7 @@ type capable interface {
 // amount as is when the scheme can be charged in the merchant's currency
 // (or its currencies are not known), otherwise the amount converted at a
 // quote locked now, which the journal keeps with the intent.
-func (e *Engine) chargeFor(ctx context.Context, adapter Adapter, m *Merchant, scheme string, amount Money) (Money, Conversion, error) {
+func (e *Engine) chargeFor(ctx context.Context, adapter Adapter, m *Merchant, policy MerchantPolicy, scheme string, amount Money) (Money, Conversion, error) {
 	c, ok := adapter.(capable)
 	if !ok {
 		return amount, Conversion{}, nil
@@ -62,7 +62,7 @@ func (e *Engine) chargeFor(ctx context.Context, adapter Adapter, m *Merchant, sc
 		return Money{}, Conversion{}, fmt.Errorf("%w: %s charges %v, the merchant sells in %s, and no rates are configured", ErrNoConversion, scheme, currencies, amount.Currency)
 	}
 	to := currencies[0]
-	q, err := e.cfg.FX.Quote(ctx, m.ID, scheme, amount.Currency, to)
+	q, err := e.quote(ctx, m, policy, scheme, amount.Currency, to)
 	if err != nil {
 		return Money{}, Conversion{}, fmt.Errorf("%w: %v", ErrNoConversion, err)
 	}
@@ -100,6 +100,23 @@ func (c Conversion) DE10() (string, error) {
 		return "", fmt.Errorf("conversion %s: rate %q: %w", c.QuoteID, c.AppliedRate, err)
 	}
 	return fx.Quote{Applied: rate}.DE10()
+}
+
+// markupQuoter is implemented by quoters that take a mark-up chosen per
+// merchant (*fx.Pricer does).
+type markupQuoter interface {
+	QuoteWithMarkup(ctx context.Context, scheme, from, to string, markup decimal.Decimal) (fx.Quote, error)
+}
+
+// quote locks a quote at the merchant's own mark-up when its acquirer set
+// one, else at the configured one.
+func (e *Engine) quote(ctx context.Context, m *Merchant, policy MerchantPolicy, scheme, from, to string) (fx.Quote, error) {
+	if markup, ok := markupOf(policy, scheme); ok {
+		if mq, ok := e.cfg.FX.(markupQuoter); ok {
+			return mq.QuoteWithMarkup(ctx, scheme, from, to, markup)
+		}
+	}
+	return e.cfg.FX.Quote(ctx, m.ID, scheme, from, to)
 }
 
 // refundInWallet converts a refund of a converted purchase at the purchase's

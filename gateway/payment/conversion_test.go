@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -216,4 +217,29 @@ func TestConcurrentRefundsOfAConvertedPurchaseNeverReturnMoreThanWasCharged(t *t
 		t.Errorf("the wallet returned %d, the journal says %d", got.Refunded, wallet)
 	}
 	h.CheckLedger(t)
+}
+
+// fixedPolicies gives every merchant one policy and counts no purchases.
+type fixedPolicies struct{ p payment.MerchantPolicy }
+
+func (f fixedPolicies) MerchantPolicy(context.Context, string) (payment.MerchantPolicy, error) {
+	return f.p, nil
+}
+
+func (fixedPolicies) PurchasesSince(context.Context, string, time.Time) (int, error) { return 0, nil }
+
+func TestAMerchantsOwnMarkupOverridesTheConfiguredOne(t *testing.T) {
+	t.Parallel()
+	pricer, rates := newPricer(t)
+	h := newHarness(t, harnessOptions{ChargeCurrencies: []string{"CNY"}, FX: pricer,
+		Policies: fixedPolicies{payment.MerchantPolicy{Markup: map[string]string{schemeID: "1.25"}}}})
+	stored := h.Stored(t, h.Approved(t, 1250).ID)
+	ref, _ := rates.Cross("EUR", "CNY")
+	want, err := fx.Convert(1250, "EUR", ref.Value.Mul(decimal.RequireFromString("1.0125")), "CNY", fx.RoundHalfUp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Conversion.MarkupPercent != "1.25" || stored.WalletAmount.Minor != want {
+		t.Errorf("charged %d CNY at mark-up %s; want %d at the merchant's 1.25", stored.WalletAmount.Minor, stored.Conversion.MarkupPercent, want)
+	}
 }

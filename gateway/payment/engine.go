@@ -143,6 +143,10 @@ type Config struct {
 	// characters.
 	CheckQR func(format, payload string) error
 
+	// Policies gives each merchant's own mark-ups and frequency limits, set
+	// by its acquirer; nil sets none.
+	Policies Policies
+
 	// FX locks exchange-rate quotes for schemes that cannot be charged in
 	// the merchant's currency; nil refuses such purchases (RC 91).
 	FX Quoter

@@ -102,6 +102,8 @@ type harnessOptions struct {
 	// OrderTTL and CheckQR are the engine's merchant-presented settings.
 	OrderTTL time.Duration
 	CheckQR  func(format, payload string) error
+	// Policies is the engine's source of merchant policies; default none.
+	Policies payment.Policies
 }
 
 // harness is the payment engine wired to real parts: a SQLite store in a
@@ -261,6 +263,7 @@ func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 		OrderTTL:            h.opts.OrderTTL,
 		OrderPollInterval:   50 * time.Millisecond,
 		CheckQR:             h.opts.CheckQR,
+		Policies:            h.opts.Policies,
 		Logger:              slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

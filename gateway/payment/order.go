@@ -70,11 +70,18 @@ func (e *Engine) Order(ctx context.Context, req OrderRequest) (*Attempt, error) 
 	if err := checkAmount(m, req.Amount); err != nil {
 		return nil, err
 	}
+	policy, err := e.policyOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkFrequency(ctx, policy, req.Key); err != nil {
+		return nil, err
+	}
 	scheme, adapter, taker, err := e.orderScheme(ctx, m, req.Scheme)
 	if err != nil {
 		return nil, err
 	}
-	charge, conversion, err := e.chargeFor(ctx, adapter, m, scheme, req.Amount)
+	charge, conversion, err := e.chargeFor(ctx, adapter, m, policy, scheme, req.Amount)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,13 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 	if err := checkAmount(m, req.Amount); err != nil {
 		return nil, err
 	}
+	policy, err := e.policyOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkFrequency(ctx, policy, req.Key); err != nil {
+		return nil, err
+	}
 	scheme, ok := e.cfg.Router.Route(req.Code)
 	if !ok {
 		return nil, ErrNoScheme
@@ -57,7 +64,7 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 		return nil, fmt.Errorf("%w: no adapter configured for %s", ErrUnavailable, scheme)
 	}
 
-	charge, conversion, err := e.chargeFor(ctx, adapter, m, scheme, req.Amount)
+	charge, conversion, err := e.chargeFor(ctx, adapter, m, policy, scheme, req.Amount)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ func rcForError(err error) string {
 		return wire.RCInvalidTransaction
 	case errors.Is(err, payment.ErrAmountLimit):
 		return wire.RCExceedsAmountLimit
+	case errors.Is(err, payment.ErrFrequencyLimit):
+		return wire.RCExceedsFrequencyLimit
 	case errors.Is(err, payment.ErrOriginalNotFound):
 		return wire.RCOriginalNotFound
 	case errors.Is(err, payment.ErrKeyMismatch):

@@ -811,9 +811,9 @@ func (x *RevokeApiKeyRequest) GetKeyId() string {
 	return ""
 }
 
-// FrequencyLimits bound how often a merchant's terminals may charge. Zero
-// means no limit. (Stored and served; the gateway does not enforce them
-// yet.)
+// FrequencyLimits bound how often a merchant's terminals may charge: a
+// purchase past them is answered RC 65. Zero means no limit. Takes effect
+// on the next purchase.
 type FrequencyLimits struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Purchases a single terminal may make in any minute.
@@ -892,8 +892,8 @@ type Merchant struct {
 	Schemes []string `protobuf:"bytes,9,rep,name=schemes,proto3" json:"schemes,omitempty"`
 	// FX mark-up percent by scheme id, as an exact decimal string of 0 to 20
 	// with at most two decimals, e.g. {"ALIPAYPLUS": "1.50"}. A scheme not
-	// named uses the gateway's default. (Stored and served; the FX pricer
-	// still takes mark-ups from the gateway's configuration.)
+	// named uses the gateway's configured mark-up. Takes effect on the next
+	// purchase that needs a conversion.
 	MarkupPercent map[string]string `protobuf:"bytes,10,rep,name=markup_percent,json=markupPercent,proto3" json:"markup_percent,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Largest purchase in minor units of currency; 0 means no limit of the
 	// merchant's own.
