@@ -18,6 +18,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/meridian-gw/meridian/internal/testpki"
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes/conformance"
 	"github.com/meridian-gw/meridian/schemes/reference"
@@ -53,18 +54,18 @@ func startDaemon(t *testing.T, o options) *daemon {
 }
 
 func TestMutualTLS(t *testing.T) {
-	p := newPKI(t)
-	d := startDaemon(t, testOptions(TLSFiles{CertFile: p.serverCert, KeyFile: p.serverKey, ClientCAFile: p.caFile}))
+	p := testpki.New(t)
+	d := startDaemon(t, testOptions(TLSFiles{CertFile: p.ServerCert, KeyFile: p.ServerKey, ClientCAFile: p.CAFile}))
 
 	refused := []struct {
 		name string
 		dial func(t *testing.T) grpc.DialOption
 	}{
 		{"A client without a certificate is refused", func(t *testing.T) grpc.DialOption {
-			return dialTLS(t, conformance.TLSFiles{CAFile: p.caFile, ServerName: serverName})
+			return dialTLS(t, conformance.TLSFiles{CAFile: p.CAFile, ServerName: testpki.ServerName})
 		}},
 		{"A client whose certificate another CA signed is refused", func(t *testing.T) grpc.DialOption {
-			return dialTLS(t, conformance.TLSFiles{CAFile: p.caFile, CertFile: p.rogueClientCert, KeyFile: p.rogueClientKey, ServerName: serverName})
+			return dialTLS(t, conformance.TLSFiles{CAFile: p.CAFile, CertFile: p.RogueClientCert, KeyFile: p.RogueClientKey, ServerName: testpki.ServerName})
 		}},
 		{"A plain-text client is refused", func(*testing.T) grpc.DialOption {
 			return grpc.WithTransportCredentials(insecure.NewCredentials())
@@ -85,7 +86,7 @@ func TestMutualTLS(t *testing.T) {
 	t.Run("A client with the right certificate passes the conformance kit", func(t *testing.T) {
 		report, err := conformance.Run(context.Background(), conformance.Config{
 			Target:          d.addr,
-			DialOptions:     []grpc.DialOption{dialTLS(t, conformance.TLSFiles{CAFile: p.caFile, CertFile: p.clientCert, KeyFile: p.clientKey, ServerName: serverName})},
+			DialOptions:     []grpc.DialOption{dialTLS(t, conformance.TLSFiles{CAFile: p.CAFile, CertFile: p.ClientCert, KeyFile: p.ClientKey, ServerName: testpki.ServerName})},
 			ScanURL:         d.adapter.SimulatorURL,
 			InquiryInterval: time.Millisecond,
 		})
@@ -253,7 +254,7 @@ func TestRunServesUntilItsContextEnds(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	p := newPKI(t)
+	p := testpki.New(t)
 	cases := []struct {
 		name string
 		args []string
@@ -261,7 +262,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"Without --scheme it lists the schemes", []string{"--simulator"}, "--scheme is required: one of ALIPAYPLUS"},
 		{"An unknown scheme is refused", []string{"--scheme", "NOPAY"}, "--scheme NOPAY has no reference adapter"},
-		{"Half the TLS flags are refused", []string{"--scheme", "ALIPAYPLUS", "--simulator", "--tls-cert", p.serverCert, "--tls-key", p.serverKey}, "mutual TLS needs"},
+		{"Half the TLS flags are refused", []string{"--scheme", "ALIPAYPLUS", "--simulator", "--tls-cert", p.ServerCert, "--tls-key", p.ServerKey}, "mutual TLS needs"},
 		{"A simulator with partner credentials is refused", []string{"--scheme", "ALIPAYPLUS", "--simulator", "--base-url", "https://x"}, "--simulator makes its own credentials"},
 		{"A stray argument is refused", []string{"--scheme", "ALIPAYPLUS", "serve"}, `unexpected argument "serve"`},
 		{"A bad log level is refused", []string{"--scheme", "ALIPAYPLUS", "--log-level", "loud"}, "--log-level"},
