@@ -63,18 +63,8 @@ func (e *Engine) Order(ctx context.Context, req OrderRequest) (*Attempt, error) 
 	}
 	defer end()
 
-	m, err := e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
+	m, policy, err := e.admit(ctx, req.MerchantID, req.Key, req.Amount)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAmount(m, req.Amount); err != nil {
-		return nil, err
-	}
-	policy, err := e.policyOf(ctx, m)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.checkFrequency(ctx, policy, req.Key); err != nil {
 		return nil, err
 	}
 	scheme, adapter, taker, err := e.orderScheme(ctx, m, req.Scheme)

@@ -38,18 +38,8 @@ func (e *Engine) Purchase(ctx context.Context, req PurchaseRequest) (*Attempt, e
 	}
 	defer end()
 
-	m, err := e.merchantFor(ctx, req.MerchantID, req.Key.TerminalID)
+	m, policy, err := e.admit(ctx, req.MerchantID, req.Key, req.Amount)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAmount(m, req.Amount); err != nil {
-		return nil, err
-	}
-	policy, err := e.policyOf(ctx, m)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.checkFrequency(ctx, policy, req.Key); err != nil {
 		return nil, err
 	}
 	scheme, ok := e.cfg.Router.Route(req.Code)
@@ -281,6 +271,27 @@ func (e *Engine) decline(ctx context.Context, l *live, reason Reason, schemeCode
 		a.SchemeCode = schemeCode
 	})
 	return err
+}
+
+// admit checks what every purchase must pass before a scheme is chosen:
+// an active merchant and terminal, an acceptable amount, and the
+// merchant's frequency limits. It returns the merchant and its policy.
+func (e *Engine) admit(ctx context.Context, merchantID string, key TerminalKey, amount Money) (*Merchant, MerchantPolicy, error) {
+	m, err := e.merchantFor(ctx, merchantID, key.TerminalID)
+	if err != nil {
+		return nil, MerchantPolicy{}, err
+	}
+	if err := checkAmount(m, amount); err != nil {
+		return nil, MerchantPolicy{}, err
+	}
+	policy, err := e.policyOf(ctx, m)
+	if err != nil {
+		return nil, MerchantPolicy{}, err
+	}
+	if err := e.checkFrequency(ctx, policy, key); err != nil {
+		return nil, MerchantPolicy{}, err
+	}
+	return m, policy, nil
 }
 
 // merchantFor loads the merchant of a request and checks that the terminal
