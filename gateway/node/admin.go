@@ -11,6 +11,7 @@ import (
 	"github.com/meridian-gw/meridian/gateway/config"
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/gateway/store"
+	"github.com/meridian-gw/meridian/gateway/store/postgres"
 )
 
 // policiesOf returns the merchants' own mark-ups and frequency limits, as
@@ -29,6 +30,8 @@ func policiesOf(st payment.Store) payment.Policies {
 func adminStoreOf(st payment.Store) (admin.Store, bool) {
 	switch s := st.(type) {
 	case *store.SQLite:
+		return s.Admin(), true
+	case *postgres.Store:
 		return s.Admin(), true
 	}
 	return nil, false

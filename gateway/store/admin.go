@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/meridian-gw/meridian/gateway/admin"
+	"github.com/meridian-gw/meridian/gateway/store/adminsql"
 )
 
 // AdminStore is the admin API's store (admin.Store) on the same SQLite
@@ -22,6 +24,14 @@ var _ admin.Store = (*AdminStore)(nil)
 
 // Admin returns the admin API's view of the store.
 func (s *SQLite) Admin() *AdminStore { return &AdminStore{s: s} }
+
+// dialect spells the shared list clauses (package adminsql) for SQLite,
+// whose default collation, BINARY, is byte order already.
+var dialect = adminsql.Dialect{
+	Param:    func(int) string { return "?" },
+	Time:     func(t time.Time) any { return encodeTime(t) },
+	Bytewise: func(column string) string { return column },
+}
 
 // adminTx is what an admin write runs against: the writer's transaction,
 // reached through the writer's one connection. Admin writes are few, so
@@ -70,13 +80,10 @@ const queryInsertAudit = `INSERT INTO audit_log (acquirer_id, actor, action, obj
 
 // appendAudit appends ev to the audit log, stamping it if its time is zero.
 func appendAudit(tx adminTx, ev admin.AuditEvent) error {
-	if ev.Actor == "" || ev.Action == "" {
-		return fmt.Errorf("%w: audit event without actor or action", ErrInvariant)
-	}
 	if ev.At.IsZero() {
 		ev.At = tx.stamp()
 	}
-	if err := checkTime("audit time", ev.At); err != nil {
+	if err := adminsql.CheckAudit(ev); err != nil {
 		return err
 	}
 	err := tx.queryRow(queryInsertAudit, ev.AcquirerID, ev.Actor, ev.Action, ev.Object,
@@ -99,8 +106,8 @@ const (
 // admin.ErrRequestMismatch for the ID reused with other content, or false
 // for a new request.
 func priorRequest(tx adminTx, req admin.Request) (result string, repeat bool, err error) {
-	if req.ID == "" || req.Hash == "" || req.Audit.AcquirerID == "" {
-		return "", false, fmt.Errorf("%w: request without ID, hash or acquirer", ErrInvariant)
+	if err := adminsql.CheckRequest(req); err != nil {
+		return "", false, err
 	}
 	var hash string
 	err = tx.queryRow(queryRequest, req.Audit.AcquirerID, req.ID).Scan(&hash, &result)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/gateway/admin"
+	"github.com/meridian-gw/meridian/gateway/store/adminsql"
 )
 
 const (
@@ -29,8 +30,8 @@ const (
 
 // CreateAcquirer stores a new acquirer, as admin.Store documents.
 func (a *AdminStore) CreateAcquirer(ctx context.Context, acq *admin.Acquirer, ev admin.AuditEvent) error {
-	if acq == nil || acq.ID == "" {
-		return fmt.Errorf("store: create acquirer: %w: no ID", ErrInvariant)
+	if err := adminsql.CheckAcquirer(acq); err != nil {
+		return fmt.Errorf("store: create acquirer: %w", err)
 	}
 	row := *acq
 	err := a.write(ctx, func(tx adminTx) error {
@@ -98,8 +99,8 @@ func (a *AdminStore) Acquirers(ctx context.Context) ([]*admin.Acquirer, error) {
 
 // SetAcquirerStatus sets an acquirer's status, as admin.Store documents.
 func (a *AdminStore) SetAcquirerStatus(ctx context.Context, id string, status admin.AcquirerStatus, ev admin.AuditEvent) (*admin.Acquirer, error) {
-	if status != admin.AcquirerActive && status != admin.AcquirerSuspended {
-		return nil, fmt.Errorf("store: acquirer %s: %w: status %q", id, ErrInvariant, status)
+	if err := adminsql.CheckAcquirerStatus(status); err != nil {
+		return nil, fmt.Errorf("store: acquirer %s: %w", id, err)
 	}
 	var acq *admin.Acquirer
 	err := a.write(ctx, func(tx adminTx) error {
@@ -134,8 +135,8 @@ func scanAPIKey(row scanner) (*admin.APIKey, error) {
 
 // CreateAPIKey stores a new key, as admin.Store documents.
 func (a *AdminStore) CreateAPIKey(ctx context.Context, k *admin.APIKey, req admin.Request) (*admin.APIKey, error) {
-	if k == nil || k.ID == "" || len(k.SecretHash) != 32 || k.AcquirerID != req.Audit.AcquirerID {
-		return nil, fmt.Errorf("store: create API key: %w: no ID, a hash not SHA-256, or another acquirer", ErrInvariant)
+	if err := adminsql.CheckAPIKey(k, req); err != nil {
+		return nil, fmt.Errorf("store: create API key: %w", err)
 	}
 	row := *k
 	var stored *admin.APIKey
@@ -220,8 +221,8 @@ func (a *AdminStore) RevokeAPIKey(ctx context.Context, acquirerID, id string, ev
 // MapCertificate maps a certificate subject to an acquirer, as admin.Store
 // documents.
 func (a *AdminStore) MapCertificate(ctx context.Context, subject, acquirerID string, ev admin.AuditEvent) error {
-	if subject == "" {
-		return fmt.Errorf("store: map certificate: %w: empty subject", ErrInvariant)
+	if err := adminsql.CheckSubject(subject); err != nil {
+		return fmt.Errorf("store: map certificate: %w", err)
 	}
 	err := a.write(ctx, func(tx adminTx) error {
 		_, err := tx.exec(queryMapCertificate, subject, acquirerID, encodeTime(tx.stamp()))

@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/meridian-gw/meridian/gateway/admin"
+	"github.com/meridian-gw/meridian/gateway/store/adminsql"
 	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
@@ -42,21 +42,11 @@ func scanAdminMerchant(row scanner) (*admin.Merchant, int64, error) {
 	if err != nil {
 		return nil, 0, noRows(err)
 	}
-	if err := json.Unmarshal([]byte(markups), &m.MarkupPercent); err != nil {
-		return nil, 0, fmt.Errorf("merchant %s: mark-ups: %w", m.ID, err)
-	}
-	if len(m.MarkupPercent) == 0 {
-		m.MarkupPercent = nil
+	if m.MarkupPercent, err = adminsql.DecodeMarkups(m.ID, markups); err != nil {
+		return nil, 0, err
 	}
 	m.Schemes = decodeSchemes(schemes)
-	switch {
-	case closedAt != 0:
-		m.Status = admin.MerchantClosed
-	case suspended != 0:
-		m.Status = admin.MerchantSuspended
-	default:
-		m.Status = admin.MerchantActive
-	}
+	m.Status = adminsql.MerchantStatus(closedAt != 0, suspended != 0)
 	m.CreatedAt, m.UpdatedAt = decodeTime(createdAt), decodeTime(updatedAt)
 	return &m, closedAt, nil
 }
@@ -73,22 +63,18 @@ func writeMerchant(tx adminTx, m *admin.Merchant, closedAt int64) error {
 	if err := invariant.CheckMerchant(pm); err != nil {
 		return err
 	}
-	markups, err := json.Marshal(m.MarkupPercent)
-	if err != nil || m.MarkupPercent == nil {
-		markups = []byte("{}")
-	}
 	now := tx.stamp()
 	if m.Status == admin.MerchantClosed && closedAt == 0 {
 		closedAt = encodeTime(now)
 	}
 	var createdAt int64
-	err = tx.st.upsertMerchant.QueryRowContext(tx.ctx, pm.ID, pm.LegalName, pm.TradingName, pm.MCC,
+	err := tx.st.upsertMerchant.QueryRowContext(tx.ctx, pm.ID, pm.LegalName, pm.TradingName, pm.MCC,
 		pm.Country, pm.City, pm.Currency, encodeSchemes(pm.Schemes), encodeBool(pm.Suspended),
 		pm.MaxAmount, encodeTime(now)).Scan(&createdAt)
 	if err != nil {
 		return fmt.Errorf("write merchant %s: %w", m.ID, err)
 	}
-	res, err := tx.exec(queryUpsertProfile, m.ID, m.AcquirerID, string(markups),
+	res, err := tx.exec(queryUpsertProfile, m.ID, m.AcquirerID, adminsql.EncodeMarkups(m.MarkupPercent),
 		m.Limits.PurchasesPerTerminalPerMinute, m.Limits.PurchasesPerTerminalPerDay, closedAt)
 	if err != nil {
 		return fmt.Errorf("write profile of merchant %s: %w", m.ID, err)
@@ -102,8 +88,8 @@ func writeMerchant(tx adminTx, m *admin.Merchant, closedAt int64) error {
 
 // CreateMerchant stores a new merchant, as admin.Store documents.
 func (a *AdminStore) CreateMerchant(ctx context.Context, m *admin.Merchant, req admin.Request) (*admin.Merchant, error) {
-	if m == nil || m.AcquirerID == "" || m.AcquirerID != req.Audit.AcquirerID {
-		return nil, fmt.Errorf("store: create merchant: %w: no acquirer, or not the request's", ErrInvariant)
+	if err := adminsql.CheckNewMerchant(m, req); err != nil {
+		return nil, fmt.Errorf("store: create merchant: %w", err)
 	}
 	row := m.Clone()
 	row.Status = admin.MerchantActive
@@ -149,28 +135,27 @@ func (a *AdminStore) Merchant(ctx context.Context, acquirerID, id string) (*admi
 	return m, nil
 }
 
+// merchantStatusTerms are the conditions of each status a merchant list
+// may be filtered by.
+var merchantStatusTerms = map[admin.MerchantStatus]string{
+	"":                      ``,
+	admin.MerchantActive:    ` AND p.closed_at = 0 AND m.suspended = 0`,
+	admin.MerchantSuspended: ` AND p.closed_at = 0 AND m.suspended = 1`,
+	admin.MerchantClosed:    ` AND p.closed_at <> 0`,
+}
+
 // Merchants lists the acquirer's merchants in ID order.
 func (a *AdminStore) Merchants(ctx context.Context, q admin.MerchantQuery) ([]*admin.Merchant, error) {
 	db, err := a.read()
 	if err != nil {
 		return nil, fmt.Errorf("store: merchants: %w", err)
 	}
-	if q.Limit <= 0 {
-		return nil, fmt.Errorf("store: merchants: %w: limit %d", ErrInvariant, q.Limit)
+	if err := adminsql.CheckMerchantQuery(q); err != nil {
+		return nil, fmt.Errorf("store: merchants: %w", err)
 	}
-	query := `SELECT ` + adminMerchantColumns + adminMerchantFrom + ` WHERE p.acquirer_id = ? AND p.merchant_id > ?`
-	switch q.Status {
-	case "":
-	case admin.MerchantActive:
-		query += ` AND p.closed_at = 0 AND m.suspended = 0`
-	case admin.MerchantSuspended:
-		query += ` AND p.closed_at = 0 AND m.suspended = 1`
-	case admin.MerchantClosed:
-		query += ` AND p.closed_at <> 0`
-	default:
-		return nil, fmt.Errorf("store: merchants: %w: status %q", ErrInvariant, q.Status)
-	}
-	query += ` ORDER BY p.merchant_id LIMIT ?`
+	query := `SELECT ` + adminMerchantColumns + adminMerchantFrom +
+		` WHERE p.acquirer_id = ? AND p.merchant_id > ?` + merchantStatusTerms[q.Status] +
+		` ORDER BY p.merchant_id LIMIT ?`
 	list, err := queryList(ctx, db, scanMerchantRow, query, q.AcquirerID, q.AfterID, q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: merchants: %w", err)
@@ -188,21 +173,15 @@ func (a *AdminStore) UpdateMerchant(ctx context.Context, acquirerID, id string, 
 		if err != nil {
 			return err
 		}
-		if current.Status == admin.MerchantClosed {
-			return fmt.Errorf("merchant %s: %w", id, admin.ErrMerchantClosed)
-		}
-		next := current.Clone()
-		ev, err := change(next)
-		if err != nil || ev == nil {
+		next, ev, err := adminsql.ChangeMerchant(current, change)
+		if err != nil || next == nil {
 			result = current
 			return err
 		}
-		next.ID, next.AcquirerID, next.CreatedAt = current.ID, current.AcquirerID, current.CreatedAt
 		if err := writeMerchant(tx, next, closedAt); err != nil {
 			return err
 		}
 		result = next
-		ev.AcquirerID = acquirerID
 		return appendAudit(tx, *ev)
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/meridian-gw/meridian/gateway/admin"
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store/adminsql"
 	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
@@ -36,8 +37,8 @@ func scanOutlet(row scanner) (*admin.Outlet, error) {
 
 // CreateOutlet stores a new store of a merchant, as admin.Store documents.
 func (a *AdminStore) CreateOutlet(ctx context.Context, o *admin.Outlet, req admin.Request) (*admin.Outlet, error) {
-	if o == nil || o.ID == "" || o.MerchantID == "" {
-		return nil, fmt.Errorf("store: create store: %w: no ID or merchant", ErrInvariant)
+	if err := adminsql.CheckOutlet(o); err != nil {
+		return nil, fmt.Errorf("store: create store: %w", err)
 	}
 	row := *o
 	acquirerID := req.Audit.AcquirerID
@@ -94,17 +95,11 @@ func (a *AdminStore) Outlets(ctx context.Context, q admin.OutletQuery) ([]*admin
 	if err != nil {
 		return nil, fmt.Errorf("store: stores: %w", err)
 	}
-	if q.Limit <= 0 {
-		return nil, fmt.Errorf("store: stores: %w: limit %d", ErrInvariant, q.Limit)
+	clauses, args, err := adminsql.Outlets(dialect, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: stores: %w", err)
 	}
-	query := `SELECT ` + outletColumns + outletFrom + ` WHERE p.acquirer_id = ? AND (s.merchant_id, s.id) > (?, ?)`
-	args := []any{q.AcquirerID, q.AfterMerchantID, q.AfterID}
-	if q.MerchantID != "" {
-		query += ` AND s.merchant_id = ?`
-		args = append(args, q.MerchantID)
-	}
-	query += ` ORDER BY s.merchant_id, s.id LIMIT ?`
-	list, err := queryList(ctx, db, scanOutlet, query, append(args, q.Limit)...)
+	list, err := queryList(ctx, db, scanOutlet, `SELECT `+outletColumns+outletFrom+clauses, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: stores: %w", err)
 	}
@@ -141,8 +136,8 @@ func writeTerminal(tx adminTx, t *payment.Terminal) error {
 // AddTerminal stores a new terminal of a merchant, as admin.Store
 // documents.
 func (a *AdminStore) AddTerminal(ctx context.Context, t *payment.Terminal, req admin.Request) (*payment.Terminal, error) {
-	if t == nil || t.ID == "" || t.MerchantID == "" {
-		return nil, fmt.Errorf("store: add terminal: %w: no ID or merchant", ErrInvariant)
+	if err := adminsql.CheckNewTerminal(t); err != nil {
+		return nil, fmt.Errorf("store: add terminal: %w", err)
 	}
 	row := *t
 	acquirerID := req.Audit.AcquirerID
@@ -175,7 +170,7 @@ func (a *AdminStore) AddTerminal(ctx context.Context, t *payment.Terminal, req a
 // acquirer's and not closed, and that its store, if named, is the
 // merchant's.
 func checkNewTerminal(tx adminTx, acquirerID string, t *payment.Terminal) error {
-	var taken bool
+	var taken, storeExists bool
 	if err := tx.queryRow(queryTerminalTaken, t.ID).Scan(&taken); err != nil {
 		return err
 	}
@@ -183,23 +178,10 @@ func checkNewTerminal(tx adminTx, acquirerID string, t *payment.Terminal) error 
 	if err != nil {
 		return err
 	}
-	if taken {
-		return fmt.Errorf("terminal %s: %w", t.ID, admin.ErrAlreadyExists)
-	}
-	if m.Status == admin.MerchantClosed {
-		return fmt.Errorf("merchant %s: %w", m.ID, admin.ErrMerchantClosed)
-	}
-	if t.StoreID == "" {
-		return nil
-	}
-	var exists bool
-	if err := tx.queryRow(queryOutletExists, t.MerchantID, t.StoreID).Scan(&exists); err != nil {
+	if err := tx.queryRow(queryOutletExists, t.MerchantID, t.StoreID).Scan(&storeExists); err != nil {
 		return err
 	}
-	if !exists {
-		return fmt.Errorf("store %s of merchant %s: %w", t.StoreID, t.MerchantID, admin.ErrNotFound)
-	}
-	return nil
+	return adminsql.CheckAddTerminal(t, m, taken, storeExists)
 }
 
 // Terminal returns the acquirer's terminal id, or admin.ErrNotFound.
@@ -221,21 +203,11 @@ func (a *AdminStore) Terminals(ctx context.Context, q admin.TerminalQuery) ([]*p
 	if err != nil {
 		return nil, fmt.Errorf("store: terminals: %w", err)
 	}
-	if q.Limit <= 0 {
-		return nil, fmt.Errorf("store: terminals: %w: limit %d", ErrInvariant, q.Limit)
+	clauses, args, err := adminsql.Terminals(dialect, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: terminals: %w", err)
 	}
-	query := `SELECT ` + terminalColumns + terminalFrom + ` WHERE p.acquirer_id = ? AND t.id > ?`
-	args := []any{q.AcquirerID, q.AfterID}
-	if q.MerchantID != "" {
-		query += ` AND t.merchant_id = ?`
-		args = append(args, q.MerchantID)
-	}
-	if q.StoreID != "" {
-		query += ` AND t.store_id = ?`
-		args = append(args, q.StoreID)
-	}
-	query += ` ORDER BY t.id LIMIT ?`
-	list, err := queryList(ctx, db, scanTerminal, query, append(args, q.Limit)...)
+	list, err := queryList(ctx, db, scanTerminal, `SELECT `+terminalColumns+terminalFrom+clauses, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: terminals: %w", err)
 	}
@@ -255,18 +227,15 @@ func (a *AdminStore) UpdateTerminal(ctx context.Context, acquirerID, id string, 
 		if err != nil {
 			return err
 		}
-		next := *current
-		ev, err := change(&next, m)
-		if err != nil || ev == nil {
+		next, ev, err := adminsql.ChangeTerminal(current, m, change)
+		if err != nil || next == nil {
 			result = current
 			return err
 		}
-		next.ID, next.MerchantID = current.ID, current.MerchantID
-		if err := writeTerminal(tx, &next); err != nil {
+		if err := writeTerminal(tx, next); err != nil {
 			return err
 		}
-		result = &next
-		ev.AcquirerID = acquirerID
+		result = next
 		return appendAudit(tx, *ev)
 	})
 	if err != nil {

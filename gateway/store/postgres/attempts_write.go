@@ -14,7 +14,7 @@ import (
 	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
-// attemptColumns lists the attempts columns in the order attemptArgs and
+// attemptColumns lists the attempts columns in the order createArgs and
 // scanAttempt use (the SQLite store's order).
 const attemptColumns = `id, kind, rrn, terminal_id, stan, transmission_time, merchant_id, scheme,
 	code_masked, request_hash, amount_minor, amount_currency, state, reason, scheme_code,

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/internal/pgtest"
 )
 
 // Run with (PostgreSQL at MERIDIAN_TEST_POSTGRES, default 127.0.0.1:5432):
@@ -21,7 +22,7 @@ import (
 
 func openBench(b *testing.B) *Store {
 	b.Helper()
-	s, err := Open(b.Context(), newSchema(b), Config{})
+	s, err := Open(b.Context(), pgtest.NewSchema(b), Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

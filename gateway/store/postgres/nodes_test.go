@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/internal/pgtest"
 )
 
 // Two gateway nodes share one database, each with its own pool, as two
@@ -19,7 +20,7 @@ import (
 // starting together would (their migrations race for the advisory lock).
 func twoNodes(t *testing.T) [2]*Store {
 	t.Helper()
-	dsn := newSchema(t)
+	dsn := pgtest.NewSchema(t)
 	var nodes [2]*Store
 	var errs [2]error
 	var wg sync.WaitGroup

@@ -33,8 +33,11 @@ var (
 // refund limit, a state transition) is made by the database or under a row
 // lock inside the transaction that writes.
 //
-// Every write is one transaction at READ COMMITTED, committed before the
-// call returns; with the server's fsync and synchronous_commit on (Open
+// Every write is one transaction, committed before the call returns: one
+// statement on its own where that suffices (a purchase's create, an event,
+// a claim), else an explicit READ COMMITTED transaction whose first
+// statement locks the row the checks are about (a refund's purchase, an
+// updated attempt). With the server's fsync and synchronous_commit on (Open
 // checks), a nil return means on disk. If ctx ends while a write runs, its
 // error wraps ctx.Err() and the write may or may not have committed: the
 // caller must treat the outcome as unknown (re-read).

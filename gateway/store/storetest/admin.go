@@ -54,6 +54,7 @@ func RunAdminContract(t *testing.T, open func(t *testing.T) AdminStores) {
 		{"Flagged transactions list oldest flag first, only the acquirer's", testFlaggedTransactions},
 		{"A recorded request returns its first result to repeats", testRecordRequest},
 		{"The audit log lists an acquirer's events newest first, filtered and paged", testAuditEvents},
+		{"The engine reads a merchant's mark-ups and limits and counts a terminal's purchases", testPolicies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
