@@ -5,11 +5,18 @@ import (
 	"sync"
 	"testing"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/meridian-gw/meridian/gateway/admin"
 	"github.com/meridian-gw/meridian/gateway/node/internal/e2etest"
 	"github.com/meridian-gw/meridian/gateway/payment"
+	"github.com/meridian-gw/meridian/gateway/store/postgres"
 	"github.com/meridian-gw/meridian/gateway/terminal/pos"
 	"github.com/meridian-gw/meridian/gateway/terminal/wire"
 	"github.com/meridian-gw/meridian/internal/pgtest"
+	adminv1 "github.com/meridian-gw/meridian/proto/meridian/admin/v1"
 )
 
 // TestTwoNodesShareOnePostgreSQL runs two gateway nodes on one PostgreSQL
@@ -20,7 +27,7 @@ func TestTwoNodesShareOnePostgreSQL(t *testing.T) {
 	dsn := pgtest.NewSchema(t)
 	wallet := e2etest.StartWallet(t)
 	start := func(id string) *e2etest.Harness {
-		return e2etest.Start(t, e2etest.Options{AdapterAddress: wallet.Addr, WalletURL: wallet.URL, PostgresDSN: dsn, NodeID: id})
+		return e2etest.Start(t, e2etest.Options{AdapterAddress: wallet.Addr, WalletURL: wallet.URL, PostgresDSN: dsn, NodeID: id, Admin: true})
 	}
 	a, b := start("node-a"), start("node-b")
 	// One pool of terminals: the harnesses hand out the same ids, so only
@@ -76,6 +83,26 @@ func TestTwoNodesShareOnePostgreSQL(t *testing.T) {
 		}
 	})
 
+	t.Run("A merchant suspended through one node's admin API is refused at the other node at once", func(t *testing.T) {
+		key := acquirerKey(t, dsn, e2etest.OtherMerchantID)
+		conn, err := grpc.NewClient(b.Node.AdminAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
+		merchants := adminv1.NewMerchantServiceClient(conn)
+		if _, err := merchants.SuspendMerchant(ctx, &adminv1.SuspendMerchantRequest{MerchantId: e2etest.OtherMerchantID}); err != nil {
+			t.Fatalf("SuspendMerchant on node b: %v", err)
+		}
+		other := &pos.Terminal{ID: e2etest.OtherTerminalID, MerchantID: e2etest.OtherMerchantID}
+		wantRC(t, e2etest.Do(t, dial(t, a), other.Purchase(amountApproved, a.Code())), wire.RCInvalidMerchant)
+		if _, err := merchants.ActivateMerchant(ctx, &adminv1.ActivateMerchantRequest{MerchantId: e2etest.OtherMerchantID}); err != nil {
+			t.Fatalf("ActivateMerchant: %v", err)
+		}
+		wantRC(t, e2etest.Do(t, dial(t, a), other.Purchase(amountApproved, a.Code())), wire.RCApproved)
+	})
+
 	t.Run("Unknown outcomes are resolved once, the work shared by both nodes", func(t *testing.T) {
 		const n = 12
 		var wg sync.WaitGroup
@@ -110,4 +137,23 @@ func TestTwoNodesShareOnePostgreSQL(t *testing.T) {
 			}
 		}
 	})
+}
+
+// acquirerKey makes an acquirer in the shared database, gives it the
+// merchant, and returns an API key of it, as an operator would.
+func acquirerKey(t *testing.T, dsn, merchantID string) string {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), dsn, postgres.Config{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, key, err := admin.Bootstrap(context.Background(), st.Admin(), "ACQ-NODES", "Two-node acquirer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (admin.Operator{Store: st.Admin()}).AssignMerchant(context.Background(), "ACQ-NODES", merchantID); err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

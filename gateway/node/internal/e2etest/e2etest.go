@@ -87,6 +87,8 @@ type Options struct {
 	// node NodeID: several nodes may share it.
 	PostgresDSN string
 	NodeID      string
+	// Admin serves the admin API on a free loopback port (Node.AdminAddr).
+	Admin bool
 }
 
 // YAML returns the node configuration for o, as meridiand would read it.
@@ -144,6 +146,9 @@ adapters:
 	merchant(LimitedMerchantID, "ALIPAYPLUS", LimitedMaxAmount, LimitedTerminalID)
 	if o.PostgresDSN != "" {
 		fmt.Fprintf(&b, "store: {driver: postgres, dsn: %q}\nnode_id: %q\n", o.PostgresDSN, o.NodeID)
+	}
+	if o.Admin {
+		b.WriteString("admin: {addr: \"127.0.0.1:0\"}\n")
 	}
 	return b.String()
 }
