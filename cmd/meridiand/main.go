@@ -40,6 +40,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "review" {
 		return review(args[1:], os.Stdout)
 	}
+	if len(args) > 0 && args[0] == "acquirers" {
+		return acquirers(args[1:], os.Stdout, os.Stderr)
+	}
 	fs := flag.NewFlagSet("meridiand", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: meridiand [flags]
@@ -51,7 +54,9 @@ MERIDIANDEMO001, terminal DEMO0001). Stop it with Ctrl-C (SIGINT) or SIGTERM;
 requests in flight are answered first.
 
 Commands:
-  meridiand review   list the payments flagged for manual review (--help)
+  meridiand review      list the payments flagged for manual review (--help)
+  meridiand acquirers   create acquirers (admin API tenants), issue and
+                        revoke their keys, map certificates (--help)
 
 Flags (they override the file):
 `)

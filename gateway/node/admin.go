@@ -26,6 +26,9 @@ func policiesOf(st payment.Store) payment.Policies {
 	return p
 }
 
+// AdminStore returns the admin API's view of a store OpenStore opened.
+func AdminStore(st payment.Store) (admin.Store, bool) { return adminStoreOf(st) }
+
 // adminStoreOf returns the admin API's view of a node's store.
 func adminStoreOf(st payment.Store) (admin.Store, bool) {
 	switch s := st.(type) {

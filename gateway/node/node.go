@@ -265,6 +265,12 @@ func (n *Node) readiness() map[string]metrics.Check {
 	return checks
 }
 
+// OpenStore opens the configured database, as a node does, for tools: the
+// caller closes it.
+func OpenStore(ctx context.Context, cfg *config.Config) (payment.Store, error) {
+	return openStore(ctx, cfg)
+}
+
 // openStore opens the configured database: SQLite in the data directory,
 // or PostgreSQL at the DSN (from the environment when it says env:NAME).
 func openStore(ctx context.Context, cfg *config.Config) (payment.Store, error) {
