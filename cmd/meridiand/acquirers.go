@@ -56,6 +56,9 @@ func acquirers(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	if err := checkOperation(cmd, fs.Args()); err != nil {
+		return err // before anything is opened, let alone created
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
@@ -77,16 +80,23 @@ func acquirers(args []string, stdout, stderr io.Writer) error {
 	return operate(ctx, admin.Operator{Store: as}, cmd, fs.Args(), stdout)
 }
 
-func operate(ctx context.Context, op admin.Operator, cmd string, args []string, stdout io.Writer) error {
-	want := map[string]int{"create": 2, "issue-key": 1, "revoke-key": 2, "suspend": 1, "activate": 1,
-		"map-cert": 2, "unmap-cert": 1, "assign": 2}
-	n, known := want[cmd]
+// operationArgs is how many arguments each command takes (issue-key takes
+// one more, optional).
+var operationArgs = map[string]int{"create": 2, "issue-key": 1, "revoke-key": 2, "suspend": 1, "activate": 1,
+	"map-cert": 2, "unmap-cert": 1, "assign": 2}
+
+func checkOperation(cmd string, args []string) error {
+	n, known := operationArgs[cmd]
 	switch {
 	case !known:
 		return fmt.Errorf("unknown command %q (see meridiand acquirers --help)", cmd)
 	case len(args) < n || len(args) > n+1 || (len(args) == n+1 && cmd != "issue-key"):
 		return fmt.Errorf("%s: wrong arguments %q (see meridiand acquirers --help)", cmd, args)
 	}
+	return nil
+}
+
+func operate(ctx context.Context, op admin.Operator, cmd string, args []string, stdout io.Writer) error {
 	var err error
 	switch cmd {
 	case "create":
