@@ -20,14 +20,30 @@ import (
 //
 //	go test -run='^$' -bench=Purchase -benchmem ./gateway/node/
 func BenchmarkPurchase(b *testing.B) {
+	benchPurchases(b, "ALIPAYPLUS", "281012345678901234", "")
+}
+
+// BenchmarkPurchaseMinimalAdapter measures the gateway's own capacity: the
+// same path with the example adapter, which keeps its wallet in memory
+// (no partner API, no signing) but is served over real gRPC and keeps the
+// contract's semantics (it passes the conformance kit).
+//
+//	go test -run='^$' -bench=PurchaseMinimalAdapter -benchmem ./gateway/node/
+func BenchmarkPurchaseMinimalAdapter(b *testing.B) {
+	benchPurchases(b, "EXAMPLEPAY", "991200000000000001",
+		`routing: [{scheme: EXAMPLEPAY, prefixes: ["9912"], min_length: 18, max_length: 18}]`)
+}
+
+func benchPurchases(b *testing.B, scheme, code, routing string) {
 	const terminals = 16
 	yaml := fmt.Sprintf(`
 data_dir: %s
 metrics_addr: ""
 terminal: {addr: "127.0.0.1:0"}
-adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true}]
-merchants: [{id: BENCHMERCHANT01, currency: EUR, schemes: [ALIPAYPLUS], terminals: [%s]}]
-`, b.TempDir(), benchTerminalList(terminals))
+adapters: [{scheme: %s, builtin: true, simulator: true}]
+merchants: [{id: BENCHMERCHANT01, currency: EUR, schemes: [%s], terminals: [%s]}]
+%s
+`, b.TempDir(), scheme, scheme, benchTerminalList(terminals), routing)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		b.Fatal(err)
@@ -53,7 +69,7 @@ merchants: [{id: BENCHMERCHANT01, currency: EUR, schemes: [ALIPAYPLUS], terminal
 		t := &pos.Terminal{ID: fmt.Sprintf("BENCH%03d", id%terminals), MerchantID: "BENCHMERCHANT01"}
 		t.SetSTAN(int(id) * 10000)
 		for pb.Next() {
-			resp, err := c.Do(context.Background(), t.Purchase(1250, "281012345678901234"))
+			resp, err := c.Do(context.Background(), t.Purchase(1250, code))
 			if err != nil {
 				b.Error(err)
 				return
