@@ -1,27 +1,25 @@
 package alipayplus
 
 import (
-	"bytes"
 	"context"
 	"crypto/rsa"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/meridian-gw/meridian/schemes/partnerhttp"
 )
 
 // Defaults of ClientConfig.
 const (
 	DefaultKeyVersion       = "1"
-	DefaultHTTPTimeout      = 10 * time.Second
-	DefaultMaxResponseBytes = 1 << 20
-	DefaultMaxConnsPerHost  = 64
+	DefaultHTTPTimeout      = partnerhttp.DefaultTimeout
+	DefaultMaxResponseBytes = partnerhttp.DefaultMaxResponseBytes
+	DefaultMaxConnsPerHost  = partnerhttp.DefaultMaxConnsPerHost
 )
 
 // Errors of Client calls. Each of them, like any other error from a call,
@@ -34,7 +32,8 @@ var (
 	// signing headers were missing.
 	ErrMalformedResponse = errors.New("alipayplus: malformed response")
 	// ErrResponseTooLarge: the body exceeded ClientConfig.MaxResponseBytes.
-	ErrResponseTooLarge = errors.New("alipayplus: response too large")
+	// It is partnerhttp's, which every partner-API client shares.
+	ErrResponseTooLarge = partnerhttp.ErrResponseTooLarge
 )
 
 // ClientConfig configures a Client. Fields marked required have no default;
@@ -66,18 +65,16 @@ type ClientConfig struct {
 
 // Client calls the Alipay+ acquirer API: it signs every request, verifies
 // every response signature, bounds every call in time and size, and reuses
-// connections. It is safe for concurrent use.
+// connections (partnerhttp does the last two). It is safe for concurrent
+// use.
 type Client struct {
-	baseURL     string
-	clientID    string
-	privateKey  *rsa.PrivateKey
-	walletKey   *rsa.PublicKey
-	keyVersion  string
-	timeout     time.Duration
-	maxResponse int64
-	now         func() time.Time
-	transport   *http.Transport
-	http        *http.Client
+	baseURL    string
+	clientID   string
+	privateKey *rsa.PrivateKey
+	walletKey  *rsa.PublicKey
+	keyVersion string
+	now        func() time.Time
+	http       *partnerhttp.Client
 }
 
 // NewClient checks cfg and returns a Client.
@@ -86,23 +83,22 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	cfg = withClientDefaults(cfg)
-	transport := newTransport(cfg.MaxConnsPerHost)
+	httpClient, err := partnerhttp.New(partnerhttp.Config{
+		Timeout:          cfg.Timeout,
+		MaxResponseBytes: cfg.MaxResponseBytes,
+		MaxConnsPerHost:  cfg.MaxConnsPerHost,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alipayplus: %w", err)
+	}
 	return &Client{
-		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
-		clientID:    cfg.ClientID,
-		privateKey:  cfg.PrivateKey,
-		walletKey:   cfg.WalletPublicKey,
-		keyVersion:  cfg.KeyVersion,
-		timeout:     cfg.Timeout,
-		maxResponse: cfg.MaxResponseBytes,
-		now:         cfg.Now,
-		transport:   transport,
-		http: &http.Client{
-			Transport: transport,
-			// A signed POST is never followed elsewhere: the signature covers
-			// the path, and a redirect would resend money-moving requests.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		baseURL:    strings.TrimSuffix(cfg.BaseURL, "/"),
+		clientID:   cfg.ClientID,
+		privateKey: cfg.PrivateKey,
+		walletKey:  cfg.WalletPublicKey,
+		keyVersion: cfg.KeyVersion,
+		now:        cfg.Now,
+		http:       httpClient,
 	}, nil
 }
 
@@ -117,24 +113,15 @@ func checkClientConfig(cfg ClientConfig) error {
 		return errors.New("alipayplus: PrivateKey is required")
 	case cfg.WalletPublicKey == nil:
 		return errors.New("alipayplus: WalletPublicKey is required")
-	case cfg.Timeout < 0 || cfg.MaxResponseBytes < 0 || cfg.MaxConnsPerHost < 0:
-		return errors.New("alipayplus: Timeout, MaxResponseBytes and MaxConnsPerHost must not be negative")
 	}
 	return nil
 }
 
+// withClientDefaults fills in the defaults of the fields partnerhttp does
+// not take.
 func withClientDefaults(cfg ClientConfig) ClientConfig {
 	if cfg.KeyVersion == "" {
 		cfg.KeyVersion = DefaultKeyVersion
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultHTTPTimeout
-	}
-	if cfg.MaxResponseBytes == 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	if cfg.MaxConnsPerHost == 0 {
-		cfg.MaxConnsPerHost = DefaultMaxConnsPerHost
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -142,115 +129,73 @@ func withClientDefaults(cfg ClientConfig) ClientConfig {
 	return cfg
 }
 
-// newTransport keeps up to maxConns connections to the wallet open for
-// reuse: a TLS handshake costs more than a payment's own round trip.
-func newTransport(maxConns int) *http.Transport {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:   5 * time.Second,
-		MaxConnsPerHost:       maxConns,
-		MaxIdleConns:          maxConns,
-		MaxIdleConnsPerHost:   maxConns,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-}
-
 // Pay calls POST /aps/api/v1/payments/pay.
 func (c *Client) Pay(ctx context.Context, req *PayRequest) (*PayResponse, error) {
-	var resp PayResponse
-	if err := c.call(ctx, PathPay, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[PayResponse](ctx, c, PathPay, req)
 }
 
 // InquiryPayment calls POST /aps/api/v1/payments/inquiryPayment.
 func (c *Client) InquiryPayment(ctx context.Context, req *InquiryPaymentRequest) (*InquiryPaymentResponse, error) {
-	var resp InquiryPaymentResponse
-	if err := c.call(ctx, PathInquiryPayment, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[InquiryPaymentResponse](ctx, c, PathInquiryPayment, req)
 }
 
 // CancelPayment calls POST /aps/api/v1/payments/cancelPayment.
 func (c *Client) CancelPayment(ctx context.Context, req *CancelPaymentRequest) (*CancelPaymentResponse, error) {
-	var resp CancelPaymentResponse
-	if err := c.call(ctx, PathCancelPayment, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[CancelPaymentResponse](ctx, c, PathCancelPayment, req)
 }
 
 // Refund calls POST /aps/api/v1/payments/refund.
 func (c *Client) Refund(ctx context.Context, req *RefundRequest) (*RefundResponse, error) {
-	var resp RefundResponse
-	if err := c.call(ctx, PathRefund, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[RefundResponse](ctx, c, PathRefund, req)
 }
 
 // Close closes idle connections. Calls still under way are not affected.
 func (c *Client) Close() {
-	c.transport.CloseIdleConnections()
+	c.http.Close()
 }
 
-// call sends req signed to path and decodes the verified response into resp.
+// call sends req signed to path and decodes the verified response.
 // Errors never contain the request body, which holds the payment code.
-func (c *Client) call(ctx context.Context, path string, req, resp any) error {
+func call[T any](ctx context.Context, c *Client, path string, req any) (*T, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return fmt.Errorf("alipayplus: %s: encode request: %w", path, err)
+		return nil, fmt.Errorf("alipayplus: %s: encode request: %w", path, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	httpReq, err := c.newRequest(ctx, path, body)
+	header, err := c.sign(path, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	httpResp, err := c.http.Do(httpReq)
+	answer, err := c.http.Post(ctx, c.baseURL+path, header, body)
 	if err != nil {
-		return fmt.Errorf("alipayplus: %s: %w", path, err)
+		return nil, fmt.Errorf("alipayplus: %s: %w", path, err)
 	}
-	defer httpResp.Body.Close()
-	data, err := readBounded(httpResp.Body, c.maxResponse)
-	if err != nil {
-		return fmt.Errorf("alipayplus: %s: read response: %w", path, err)
+	if answer.Status != http.StatusOK {
+		return nil, fmt.Errorf("%w: %s answered %d", ErrHTTPStatus, path, answer.Status)
 	}
-	if httpResp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%w: %s answered %d", ErrHTTPStatus, path, httpResp.StatusCode)
+	if err := c.verify(path, answer.Header, answer.Body); err != nil {
+		return nil, err
 	}
-	if err := c.verify(path, httpResp.Header, data); err != nil {
-		return err
+	var resp T
+	if err := json.Unmarshal(answer.Body, &resp); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformedResponse, path, err)
 	}
-	if err := json.Unmarshal(data, resp); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrMalformedResponse, path, err)
-	}
-	return nil
+	return &resp, nil
 }
 
-// newRequest builds the signed HTTP request for body.
-func (c *Client) newRequest(ctx context.Context, path string, body []byte) (*http.Request, error) {
+// sign returns the headers of the signed request for body.
+func (c *Client) sign(path string, body []byte) (http.Header, error) {
 	requestTime := c.now().Format(time.RFC3339)
 	msg := Message{Method: http.MethodPost, Path: path, ClientID: c.clientID, Time: requestTime, Body: body}
 	signature, err := msg.Sign(c.privateKey, c.keyVersion)
 	if err != nil {
 		return nil, err
 	}
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("alipayplus: %s: build request: %w", path, err)
-	}
-	httpReq.Header.Set("Content-Type", "application/json; charset=UTF-8")
-	httpReq.Header.Set(HeaderClientID, c.clientID)
-	httpReq.Header.Set(HeaderRequestTime, requestTime)
-	httpReq.Header.Set(HeaderSignature, signature)
-	return httpReq, nil
+	header := make(http.Header)
+	header.Set("Content-Type", "application/json; charset=UTF-8")
+	header.Set(HeaderClientID, c.clientID)
+	header.Set(HeaderRequestTime, requestTime)
+	header.Set(HeaderSignature, signature)
+	return header, nil
 }
 
 // verify checks the response signature. It is signed over our own client id
@@ -266,16 +211,4 @@ func (c *Client) verify(path string, header http.Header, body []byte) error {
 		return fmt.Errorf("alipayplus: %s: response: %w", path, err)
 	}
 	return nil
-}
-
-// readBounded reads all of r, failing once more than limit bytes arrive.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrResponseTooLarge, limit)
-	}
-	return data, nil
 }

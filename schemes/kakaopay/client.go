@@ -1,28 +1,25 @@
 package kakaopay
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/meridian-gw/meridian/schemes/credentials"
+	"github.com/meridian-gw/meridian/schemes/partnerhttp"
 	"github.com/meridian-gw/meridian/schemes/walletcode"
 )
 
 // Defaults of ClientConfig.
 const (
-	DefaultHTTPTimeout      = 10 * time.Second
-	DefaultMaxResponseBytes = 1 << 20
-	DefaultMaxConnsPerHost  = 64
+	DefaultHTTPTimeout      = partnerhttp.DefaultTimeout
+	DefaultMaxResponseBytes = partnerhttp.DefaultMaxResponseBytes
+	DefaultMaxConnsPerHost  = partnerhttp.DefaultMaxConnsPerHost
 )
 
 // Errors of Client calls other than *Error. Each of them means the caller
@@ -35,7 +32,8 @@ var (
 	// ErrMalformedResponse: the body was not the JSON expected.
 	ErrMalformedResponse = errors.New("kakaopay: malformed response")
 	// ErrResponseTooLarge: the body exceeded ClientConfig.MaxResponseBytes.
-	ErrResponseTooLarge = errors.New("kakaopay: response too large")
+	// It is partnerhttp's, which every partner-API client shares.
+	ErrResponseTooLarge = partnerhttp.ErrResponseTooLarge
 )
 
 // Error is KakaoPay's refusal of a request: an HTTP 4xx status with its
@@ -77,15 +75,12 @@ type ClientConfig struct {
 }
 
 // Client calls the KakaoPay partner API with JSON bodies and the secret key
-// header, bounding every call in time and size and reusing connections. It
-// is safe for concurrent use.
+// header, bounding every call in time and size and reusing connections
+// (partnerhttp does those). It is safe for concurrent use.
 type Client struct {
 	baseURL       string
 	authorization string
-	timeout       time.Duration
-	maxResponse   int64
-	transport     *http.Transport
-	http          *http.Client
+	http          *partnerhttp.Client
 }
 
 // NewClient checks cfg and returns a Client.
@@ -96,127 +91,73 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, fmt.Errorf("kakaopay: BaseURL %q: want an absolute http(s) URL", cfg.BaseURL)
 	case credentials.CheckSecret(cfg.SecretKey) != nil:
 		return nil, errors.New("kakaopay: SecretKey is required, without spaces")
-	case cfg.Timeout < 0 || cfg.MaxResponseBytes < 0 || cfg.MaxConnsPerHost < 0:
-		return nil, errors.New("kakaopay: Timeout, MaxResponseBytes and MaxConnsPerHost must not be negative")
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultHTTPTimeout
+	httpClient, err := partnerhttp.New(partnerhttp.Config{
+		Timeout:          cfg.Timeout,
+		MaxResponseBytes: cfg.MaxResponseBytes,
+		MaxConnsPerHost:  cfg.MaxConnsPerHost,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kakaopay: %w", err)
 	}
-	if cfg.MaxResponseBytes == 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	if cfg.MaxConnsPerHost == 0 {
-		cfg.MaxConnsPerHost = DefaultMaxConnsPerHost
-	}
-	transport := newTransport(cfg.MaxConnsPerHost)
 	return &Client{
 		baseURL:       strings.TrimSuffix(cfg.BaseURL, "/"),
 		authorization: AuthorizationScheme + " " + cfg.SecretKey,
-		timeout:       cfg.Timeout,
-		maxResponse:   cfg.MaxResponseBytes,
-		transport:     transport,
-		http: &http.Client{
-			Transport: transport,
-			// A money-moving POST is never followed elsewhere: a redirect
-			// would resend it, with the secret, to another place.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		http:          httpClient,
 	}, nil
-}
-
-// newTransport keeps up to maxConns connections to KakaoPay open for reuse:
-// a TLS handshake costs more than a payment's own round trip.
-func newTransport(maxConns int) *http.Transport {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:   5 * time.Second,
-		MaxConnsPerHost:       maxConns,
-		MaxIdleConns:          maxConns,
-		MaxIdleConnsPerHost:   maxConns,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
 }
 
 // Ready calls POST /online/v1/payment/ready.
 func (c *Client) Ready(ctx context.Context, req *ReadyRequest) (*ReadyResponse, error) {
-	var resp ReadyResponse
-	if err := c.call(ctx, PathReady, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[ReadyResponse](ctx, c, PathReady, req)
 }
 
 // Barcode calls the modelled POST /offline/v1/payment/barcode.
 func (c *Client) Barcode(ctx context.Context, req *BarcodeRequest) (*PaymentResponse, error) {
-	var resp PaymentResponse
-	if err := c.call(ctx, PathBarcode, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[PaymentResponse](ctx, c, PathBarcode, req)
 }
 
 // Order calls POST /online/v1/payment/order.
 func (c *Client) Order(ctx context.Context, req *OrderRequest) (*OrderResponse, error) {
-	var resp OrderResponse
-	if err := c.call(ctx, PathOrder, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[OrderResponse](ctx, c, PathOrder, req)
 }
 
 // Cancel calls POST /online/v1/payment/cancel.
 func (c *Client) Cancel(ctx context.Context, req *CancelRequest) (*CancelResponse, error) {
-	var resp CancelResponse
-	if err := c.call(ctx, PathCancel, req, &resp); err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return call[CancelResponse](ctx, c, PathCancel, req)
 }
 
 // Close closes idle connections. Calls still under way are not affected.
 func (c *Client) Close() {
-	c.transport.CloseIdleConnections()
+	c.http.Close()
 }
 
-// call posts req as JSON to path and decodes a 200 answer into resp. A 4xx
-// answer with KakaoPay's error body is returned as *Error. Errors never
-// contain the request body, which may hold a barcode, nor the secret.
-func (c *Client) call(ctx context.Context, path string, req, resp any) error {
+// call posts req as JSON to path and decodes a 200 answer. A 4xx answer
+// with KakaoPay's error body is returned as *Error. Errors never contain
+// the request body, which may hold a barcode, nor the secret.
+func call[T any](ctx context.Context, c *Client, path string, req any) (*T, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return fmt.Errorf("kakaopay: %s: encode request: %w", path, err)
+		return nil, fmt.Errorf("kakaopay: %s: encode request: %w", path, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(body))
+	header := make(http.Header)
+	header.Set("Authorization", c.authorization)
+	header.Set("Content-Type", "application/json")
+	answer, err := c.http.Post(ctx, c.baseURL+path, header, body)
 	if err != nil {
-		return fmt.Errorf("kakaopay: %s: build request: %w", path, err)
+		return nil, fmt.Errorf("kakaopay: %s: %w", path, err)
 	}
-	httpReq.Header.Set("Authorization", c.authorization)
-	httpReq.Header.Set("Content-Type", "application/json")
-	httpResp, err := c.http.Do(httpReq)
-	if err != nil {
-		return fmt.Errorf("kakaopay: %s: %w", path, err)
-	}
-	defer httpResp.Body.Close()
-	data, err := readBounded(httpResp.Body, c.maxResponse)
-	if err != nil {
-		return fmt.Errorf("kakaopay: %s: read response: %w", path, err)
-	}
-	switch status := httpResp.StatusCode; {
+	switch status := answer.Status; {
 	case status == http.StatusOK:
-		if err := json.Unmarshal(data, resp); err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrMalformedResponse, path, err)
+		var resp T
+		if err := json.Unmarshal(answer.Body, &resp); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrMalformedResponse, path, err)
 		}
-		return nil
+		return &resp, nil
 	case status >= 400 && status < 500:
-		return apiError(path, status, data)
+		return nil, apiError(path, status, answer.Body)
 	default:
-		return fmt.Errorf("%w: %s answered %d%s", ErrHTTPStatus, path, status, errorCodeOf(data))
+		return nil, fmt.Errorf("%w: %s answered %d%s", ErrHTTPStatus, path, status, errorCodeOf(answer.Body))
 	}
 }
 
@@ -238,16 +179,4 @@ func errorCodeOf(data []byte) string {
 		return ""
 	}
 	return fmt.Sprintf(", error_code %d", body.ErrorCode)
-}
-
-// readBounded reads all of r, failing once more than limit bytes arrive.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrResponseTooLarge, limit)
-	}
-	return data, nil
 }

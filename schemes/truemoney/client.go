@@ -1,28 +1,26 @@
 package truemoney
 
 import (
-	"bytes"
 	"context"
 	"crypto/rsa"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meridian-gw/meridian/schemes/partnerhttp"
 )
 
 // Defaults of ClientConfig.
 const (
 	DefaultKeyVersion       = "1"
-	DefaultHTTPTimeout      = 10 * time.Second
-	DefaultMaxResponseBytes = 1 << 20
-	DefaultMaxConnsPerHost  = 64
+	DefaultHTTPTimeout      = partnerhttp.DefaultTimeout
+	DefaultMaxResponseBytes = partnerhttp.DefaultMaxResponseBytes
+	DefaultMaxConnsPerHost  = partnerhttp.DefaultMaxConnsPerHost
 )
 
 // Errors of Client calls. Each of them, like any other error from a call,
@@ -39,7 +37,8 @@ var (
 	// signing headers were missing.
 	ErrMalformedResponse = errors.New("truemoney: malformed response")
 	// ErrResponseTooLarge: the body exceeded ClientConfig.MaxResponseBytes.
-	ErrResponseTooLarge = errors.New("truemoney: response too large")
+	// It is partnerhttp's, which every partner-API client shares.
+	ErrResponseTooLarge = partnerhttp.ErrResponseTooLarge
 )
 
 // ClientConfig configures a Client. Fields marked required have no default;
@@ -77,23 +76,20 @@ type ClientConfig struct {
 
 // Client calls the TrueMoney partner API: it obtains and renews the access
 // token, signs every request, verifies every response signature, bounds
-// every call in time and size, and reuses connections. It is safe for
-// concurrent use.
+// every call in time and size, and reuses connections (partnerhttp does
+// the last two). It is safe for concurrent use.
 type Client struct {
 	baseURL string
 	// pathPrefix is BaseURL's path, which the wallet sees in front of each
 	// endpoint's path and signs its answers over.
-	pathPrefix  string
-	clientID    string
-	privateKey  *rsa.PrivateKey
-	walletKey   *rsa.PublicKey
-	keyVersion  string
-	timeout     time.Duration
-	maxResponse int64
-	now         func() time.Time
-	transport   *http.Transport
-	http        *http.Client
-	tokens      *TokenSource
+	pathPrefix string
+	clientID   string
+	privateKey *rsa.PrivateKey
+	walletKey  *rsa.PublicKey
+	keyVersion string
+	now        func() time.Time
+	http       *partnerhttp.Client
+	tokens     *TokenSource
 }
 
 // NewClient checks cfg and returns a Client. No request is sent until the
@@ -103,41 +99,42 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	cfg = withClientDefaults(cfg)
-	transport := newTransport(cfg.MaxConnsPerHost)
-	httpClient := &http.Client{
-		Transport: transport,
-		// A signed POST is never followed elsewhere: a redirect would
-		// resend money-moving requests, and the token request's secret.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	httpClient, err := partnerhttp.New(partnerhttp.Config{
+		Timeout:          cfg.Timeout,
+		MaxResponseBytes: cfg.MaxResponseBytes,
+		MaxConnsPerHost:  cfg.MaxConnsPerHost,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("truemoney: %w", err)
 	}
 	baseURL := strings.TrimSuffix(cfg.BaseURL, "/")
 	u, _ := url.Parse(baseURL) // checked by checkClientConfig
+	limits := httpClient.Config()
 	tokens, err := NewTokenSource(TokenSourceConfig{
-		URL:              baseURL + PathToken,
-		ClientID:         cfg.ClientID,
-		ClientSecret:     cfg.ClientSecret,
-		HTTPClient:       httpClient,
+		URL:          baseURL + PathToken,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		// No redirect is followed for the token request either: it
+		// carries the client secret.
+		HTTPClient:       httpClient.HTTPClient(),
 		RefreshMargin:    cfg.TokenRefreshMargin,
-		Timeout:          cfg.Timeout,
-		MaxResponseBytes: cfg.MaxResponseBytes,
+		Timeout:          limits.Timeout,
+		MaxResponseBytes: limits.MaxResponseBytes,
 		Now:              cfg.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &Client{
-		baseURL:     baseURL,
-		pathPrefix:  u.EscapedPath(),
-		clientID:    cfg.ClientID,
-		privateKey:  cfg.PrivateKey,
-		walletKey:   cfg.WalletPublicKey,
-		keyVersion:  cfg.KeyVersion,
-		timeout:     cfg.Timeout,
-		maxResponse: cfg.MaxResponseBytes,
-		now:         cfg.Now,
-		transport:   transport,
-		http:        httpClient,
-		tokens:      tokens,
+		baseURL:    baseURL,
+		pathPrefix: u.EscapedPath(),
+		clientID:   cfg.ClientID,
+		privateKey: cfg.PrivateKey,
+		walletKey:  cfg.WalletPublicKey,
+		keyVersion: cfg.KeyVersion,
+		now:        cfg.Now,
+		http:       httpClient,
+		tokens:     tokens,
 	}, nil
 }
 
@@ -154,46 +151,22 @@ func checkClientConfig(cfg ClientConfig) error {
 		return errors.New("truemoney: PrivateKey is required")
 	case cfg.WalletPublicKey == nil:
 		return errors.New("truemoney: WalletPublicKey is required")
-	case cfg.Timeout < 0 || cfg.MaxResponseBytes < 0 || cfg.MaxConnsPerHost < 0 || cfg.TokenRefreshMargin < 0:
-		return errors.New("truemoney: Timeout, MaxResponseBytes, MaxConnsPerHost and TokenRefreshMargin must not be negative")
+	case cfg.TokenRefreshMargin < 0:
+		return errors.New("truemoney: TokenRefreshMargin must not be negative")
 	}
 	return nil
 }
 
+// withClientDefaults fills in the defaults of the fields partnerhttp does
+// not take.
 func withClientDefaults(cfg ClientConfig) ClientConfig {
 	if cfg.KeyVersion == "" {
 		cfg.KeyVersion = DefaultKeyVersion
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultHTTPTimeout
-	}
-	if cfg.MaxResponseBytes == 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	if cfg.MaxConnsPerHost == 0 {
-		cfg.MaxConnsPerHost = DefaultMaxConnsPerHost
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	return cfg
-}
-
-// newTransport keeps up to maxConns connections to the wallet open for
-// reuse: a TLS handshake costs more than a payment's own round trip.
-func newTransport(maxConns int) *http.Transport {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:   5 * time.Second,
-		MaxConnsPerHost:       maxConns,
-		MaxIdleConns:          maxConns,
-		MaxIdleConnsPerHost:   maxConns,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
 }
 
 // PaymentByCode calls POST PathPaymentByCode.
@@ -228,29 +201,22 @@ func (c *Client) Tokens() *TokenSource {
 
 // Close closes idle connections. Calls still under way are not affected.
 func (c *Client) Close() {
-	c.transport.CloseIdleConnections()
-}
-
-// reply is an HTTP answer read whole.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
+	c.http.Close()
 }
 
 // tokenRejected reports whether the wallet refused the access token: HTTP
 // 401, or TrueMoney's own form, HTTP 400 with an invalid- or expired-token
 // status. The body is not trusted for anything else: resending with a new
 // token is safe whoever sent the answer, as the request is idempotent.
-func (r *reply) tokenRejected() bool {
-	if r.status == http.StatusUnauthorized {
+func tokenRejected(r *partnerhttp.Response) bool {
+	if r.Status == http.StatusUnauthorized {
 		return true
 	}
-	if r.status != http.StatusBadRequest {
+	if r.Status != http.StatusBadRequest {
 		return false
 	}
 	var resp Response[struct{}]
-	if json.Unmarshal(r.body, &resp) != nil {
+	if json.Unmarshal(r.Body, &resp) != nil {
 		return false
 	}
 	return resp.Status.Code == StatusAccessTokenInvalid || resp.Status.Code == StatusAccessTokenExpired
@@ -265,7 +231,9 @@ func call[T any](ctx context.Context, c *Client, path string, req any) (*Respons
 	if err != nil {
 		return nil, fmt.Errorf("truemoney: %s: encode request: %w", path, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	// The call's timeout covers the token fetch and a resend too; each
+	// Post's own bound, as long, starts later and so never ends first.
+	ctx, cancel := context.WithTimeout(ctx, c.http.Config().Timeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
 		token, err := c.tokens.Token(ctx)
@@ -276,80 +244,60 @@ func call[T any](ctx context.Context, c *Client, path string, req any) (*Respons
 		if err != nil {
 			return nil, err
 		}
-		if r.tokenRejected() {
+		if tokenRejected(r) {
 			if attempt == 1 {
 				c.tokens.Invalidate(token)
 				continue
 			}
-			return nil, fmt.Errorf("%w: %s answered %d", ErrUnauthorized, path, r.status)
+			return nil, fmt.Errorf("%w: %s answered %d", ErrUnauthorized, path, r.Status)
 		}
 		return decode[T](c, path, r)
 	}
 }
 
 // send posts the signed body with token and reads the answer whole.
-func (c *Client) send(ctx context.Context, path, token string, body []byte) (*reply, error) {
+func (c *Client) send(ctx context.Context, path, token string, body []byte) (*partnerhttp.Response, error) {
 	timestamp := strconv.FormatInt(c.now().Unix(), 10)
 	signature, err := Message{Timestamp: timestamp, Body: body}.Sign(c.privateKey, c.keyVersion)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("truemoney: %s: build request: %w", path, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(HeaderAuthorization, "Bearer "+token)
-	req.Header.Set(HeaderClientID, c.clientID)
-	req.Header.Set(HeaderTimestamp, timestamp)
-	req.Header.Set(HeaderSignature, signature)
-	resp, err := c.http.Do(req)
+	header := make(http.Header)
+	header.Set("Content-Type", "application/json")
+	header.Set(HeaderAuthorization, "Bearer "+token)
+	header.Set(HeaderClientID, c.clientID)
+	header.Set(HeaderTimestamp, timestamp)
+	header.Set(HeaderSignature, signature)
+	answer, err := c.http.Post(ctx, c.baseURL+path, header, body)
 	if err != nil {
 		return nil, fmt.Errorf("truemoney: %s: %w", path, redactURLError(err))
 	}
-	defer resp.Body.Close()
-	data, err := readBounded(resp.Body, c.maxResponse)
-	if err != nil {
-		return nil, fmt.Errorf("truemoney: %s: read response: %w", path, err)
-	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return answer, nil
 }
 
 // decode verifies and decodes an answer. HTTP 200 carries outcomes and
 // HTTP 400 refusals, both signed; any other status says nothing trustworthy.
-func decode[T any](c *Client, path string, r *reply) (*Response[T], error) {
-	if r.status != http.StatusOK && r.status != http.StatusBadRequest {
-		return nil, fmt.Errorf("%w: %s answered %d", ErrHTTPStatus, path, r.status)
+func decode[T any](c *Client, path string, r *partnerhttp.Response) (*Response[T], error) {
+	if r.Status != http.StatusOK && r.Status != http.StatusBadRequest {
+		return nil, fmt.Errorf("%w: %s answered %d", ErrHTTPStatus, path, r.Status)
 	}
-	timestamp := r.header.Get(HeaderTimestamp)
+	timestamp := r.Header.Get(HeaderTimestamp)
 	if timestamp == "" {
 		return nil, fmt.Errorf("%w: %s: missing %s header", ErrMalformedResponse, path, HeaderTimestamp)
 	}
-	msg := Message{Timestamp: timestamp, Path: c.pathPrefix + path, Body: r.body}
-	if err := msg.Verify(c.walletKey, r.header.Get(HeaderSignature)); err != nil {
+	msg := Message{Timestamp: timestamp, Path: c.pathPrefix + path, Body: r.Body}
+	if err := msg.Verify(c.walletKey, r.Header.Get(HeaderSignature)); err != nil {
 		return nil, fmt.Errorf("truemoney: %s: response: %w", path, err)
 	}
 	var resp Response[T]
-	if err := json.Unmarshal(r.body, &resp); err != nil {
+	if err := json.Unmarshal(r.Body, &resp); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrMalformedResponse, path, err)
 	}
 	switch {
 	case resp.Status.Code == "":
 		return nil, fmt.Errorf("%w: %s: no status code", ErrMalformedResponse, path)
-	case r.status == http.StatusBadRequest && resp.Status.Code == StatusSuccess:
+	case r.Status == http.StatusBadRequest && resp.Status.Code == StatusSuccess:
 		return nil, fmt.Errorf("%w: %s: HTTP 400 with a success status", ErrMalformedResponse, path)
 	}
 	return &resp, nil
-}
-
-// readBounded reads all of r, failing once more than limit bytes arrive.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrResponseTooLarge, limit)
-	}
-	return data, nil
 }

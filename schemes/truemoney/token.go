@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meridian-gw/meridian/schemes/contract"
+	"github.com/meridian-gw/meridian/schemes/partnerhttp"
 )
 
 // Defaults of TokenSourceConfig.
@@ -198,7 +199,7 @@ func (s *TokenSource) request(ctx context.Context) (*TokenResponse, error) {
 		return nil, fmt.Errorf("%w: %v", ErrToken, redactURLError(err))
 	}
 	defer resp.Body.Close()
-	data, err := readBounded(resp.Body, s.cfg.MaxResponseBytes)
+	data, err := partnerhttp.ReadBody(resp.Body, s.cfg.MaxResponseBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read response: %v", ErrToken, err)
 	}
