@@ -16,6 +16,7 @@ import (
 
 	"github.com/meridian-gw/meridian/fx"
 	"github.com/meridian-gw/meridian/gateway/terminal/pos/load"
+	"github.com/meridian-gw/meridian/gateway/terminal/pos/load/echo"
 )
 
 // Exit statuses of posim load.
@@ -42,6 +43,23 @@ connection is made again with backoff (50 ms doubling to 2 s) until the run
 ends. Advices still outstanding when the purchases are done get --drain more
 time.
 
+With --rate the run is an open loop instead: --rate purchases a second in
+all, spread evenly over the terminals, each sent when it is due whether or
+not the earlier ones were answered; --concurrency then bounds the purchases
+in flight per terminal. A purchase that finds its terminal's bound reached
+waits, and its latency counts from when it was due, not from when it went
+out (the correction for coordinated omission); the summary gives the rate
+achieved against the target, and how many purchases went out more than
+1 ms late.
+
+With --echo the terminals drive a bare length-prefixed TCP echo server
+instead of the gateway, with the same purchase frames: the ceiling of the
+machine's network stack and of the load generator, to set the gateway's
+figures against. It runs in-process on 127.0.0.1 unless --addr names an
+external one. The terminals do not sign on; an echo is matched to its
+purchase by DE 41 + DE 11, as an answer is, and counts as approved when it
+came back unchanged.
+
 A progress line goes to stderr, a summary to stdout (--json for a JSON
 document), and with --record one JSON line per purchase to a file.
 
@@ -53,6 +71,8 @@ record could not be written; 2 when reversal advices are still outstanding
 Example:
   posim load --terminals 8 --concurrency 4 --duration 60s \
     --mix "00:88,51:2,05:2,91:2,92:1,93:1,96:2,59:1,54:1" --record load.jsonl
+  posim load --rate 2000 --duration 30s --json     # open loop
+  posim load --echo --duration 5s                   # the echo ceiling
 
 Flags:
 `
@@ -65,7 +85,8 @@ type loadOptions struct {
 	mix, amountBase, code            string
 	timeout, drain, connectTimeout   time.Duration
 	record                           string
-	json, useTLS                     bool
+	json, useTLS, echo               bool
+	rate                             float64
 	tlsCA                            string
 }
 
@@ -81,6 +102,8 @@ func (o *loadOptions) flags(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.prefix, "terminal-prefix", load.DefaultTerminalPrefix, "terminal ids are this `prefix` and a number, 8 characters in all")
 	fs.StringVar(&o.merchant, "merchant", "MERIDIANDEMO001", "merchant `id` (DE 42) the terminals belong to")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "purchases each terminal keeps in flight")
+	fs.Float64Var(&o.rate, "rate", 0, "open loop: send this many purchases a `second` in all, answered or not (0: closed loop)")
+	fs.BoolVar(&o.echo, "echo", false, "drive a bare TCP echo server with the same frames instead of the gateway: in-process, or at --addr when given")
 	fs.DurationVar(&o.duration, "duration", 0, "send purchases for this long")
 	fs.Int64Var(&o.count, "count", 0, "send this many purchases in all")
 	fs.StringVar(&o.mix, "mix", "00:1", "`weights` of amount suffixes (outcomes), e.g. \"00:88,51:2,92:1\"")
@@ -129,6 +152,8 @@ func (o *loadOptions) config() (load.Config, error) {
 		MerchantID:     o.merchant,
 		Currency:       cur.Numeric,
 		Concurrency:    o.concurrency,
+		Rate:           o.rate,
+		Echo:           o.echo,
 		Duration:       o.duration,
 		Count:          o.count,
 		Mix:            mix,
@@ -157,6 +182,16 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	cfg, err := o.config()
 	if err == nil && (o.timeout <= 0 || o.drain <= 0 || o.connectTimeout <= 0) {
 		err = errors.New("--timeout, --drain and --connect-timeout must be positive")
+	}
+	if err == nil && o.rate < 0 {
+		err = errors.New("--rate must not be negative (0 is the closed loop)")
+	}
+	var echoServer *echo.Server
+	if err == nil && o.echo && !flagGiven(fs, "addr") {
+		if echoServer, err = echo.Listen("127.0.0.1:0"); err == nil {
+			defer echoServer.Close()
+			cfg.Addr = echoServer.Addr()
+		}
 	}
 	var rec *recordWriter
 	if err == nil && o.record != "" {
@@ -208,6 +243,12 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		return loadExitOutstanding
 	}
 	return loadExitDone
+}
+
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // onInterrupt makes a first Ctrl-C (or SIGTERM) stop sending purchases and

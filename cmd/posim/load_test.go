@@ -329,8 +329,9 @@ func TestLoadSaysWhatToDoWhenNoGatewayAnswers(t *testing.T) {
 
 func TestProgressLine(t *testing.T) {
 	last := load.Progress{Elapsed: time.Second, Approved: 100}
-	p := load.Progress{Elapsed: 2 * time.Second, Sent: 260, Approved: 300, Declined: 20, Unavailable: 5, NoAnswer: 3, InFlight: 32, Connected: 8, Reconnects: 2, AdvicesOutstanding: 1}
-	want := "    2s  sent 260  approved 300  declined 20  91 5  no answer 3  in flight 32  connected 8  reconnects 2  advices outstanding 1  225/s"
+	p := load.Progress{Elapsed: 2 * time.Second, Sent: 260, Approved: 300, Declined: 20, Unavailable: 5, NoAnswer: 3, InFlight: 32, Late: 4, Connected: 8, Reconnects: 2, AdvicesOutstanding: 1,
+		Latency: load.Latency{Count: 320, P50: 1500 * time.Microsecond, P90: 3 * time.Millisecond, P99: 12 * time.Millisecond, P999: 40 * time.Millisecond, Max: 1250 * time.Millisecond}}
+	want := "    2s  225/s  sent 260  approved 300  declined 20  91 5  no answer 3  in flight 32  late 4  connected 8  reconnects 2  advices outstanding 1  p50 1.50 ms p90 3.00 ms p99 12.00 ms p99.9 40.00 ms max 1.25 s"
 	if got := progressLine(p, last); got != want {
 		t.Errorf("progress line\n got %q\nwant %q", got, want)
 	}

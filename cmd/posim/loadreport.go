@@ -70,8 +70,14 @@ func progressLine(p, last load.Progress) string {
 	if p.Draining {
 		phase = "  finishing advices"
 	}
-	return fmt.Sprintf("%5.0fs  sent %d  approved %d  declined %d  91 %d  no answer %d  in flight %d  connected %d  reconnects %d  advices outstanding %d  %.0f/s%s",
-		p.Elapsed.Seconds(), p.Sent, p.Approved, p.Declined, p.Unavailable, p.NoAnswer, p.InFlight, p.Connected, p.Reconnects, p.AdvicesOutstanding, rate, phase)
+	late := ""
+	if p.Late > 0 {
+		late = fmt.Sprintf("  late %d", p.Late)
+	}
+	l := p.Latency
+	return fmt.Sprintf("%5.0fs  %.0f/s  sent %d  approved %d  declined %d  91 %d  no answer %d  in flight %d%s  connected %d  reconnects %d  advices outstanding %d  p50 %s p90 %s p99 %s p99.9 %s max %s%s",
+		p.Elapsed.Seconds(), rate, p.Sent, p.Approved, p.Declined, p.Unavailable, p.NoAnswer, p.InFlight, late, p.Connected, p.Reconnects, p.AdvicesOutstanding,
+		latencyText(l.P50), latencyText(l.P90), latencyText(l.P99), latencyText(l.P999), latencyText(l.Max), phase)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -85,7 +91,7 @@ func isTerminal(w io.Writer) bool {
 
 // printLoadSummary writes the run's summary table.
 func printLoadSummary(w io.Writer, s *load.Summary) {
-	fmt.Fprintf(w, "posim load against %s: %d terminals × %d in flight, mix %s\n\n", s.Addr, s.Terminals, s.Concurrency, s.Mix)
+	fmt.Fprintf(w, "posim load against %s: %s\n\n", hostText(s), loopText(s))
 	share := func(n int64) string {
 		if s.Sent == 0 {
 			return "-"
@@ -97,7 +103,14 @@ func printLoadSummary(w io.Writer, s *load.Summary) {
 	}
 	fmt.Fprintf(w, "  %-4s %10s %7s  %s\n", "RC", "purchases", "share", "meaning")
 	for _, c := range s.ResponseCodes {
-		row(c.RC, c.Count, wire.RCMeaning(c.RC))
+		meaning := wire.RCMeaning(c.RC)
+		if s.Echo {
+			meaning = "echoed unchanged"
+			if c.RC != wire.RCApproved {
+				meaning = "echoed, but not the purchase sent"
+			}
+		}
+		row(c.RC, c.Count, meaning)
 	}
 	if s.NoAnswer > 0 {
 		row("--", s.NoAnswer, "no answer (a reversal advice was stored for each)")
@@ -115,10 +128,28 @@ func printLoadSummary(w io.Writer, s *load.Summary) {
 	}
 	fmt.Fprintf(tw, "time\tlast purchase sent at %.2f s, ended at %.2f s, then %.2f s finishing advices\n", s.LastSent.Seconds(), s.Elapsed.Seconds(), s.Drain.Seconds())
 	fmt.Fprintf(tw, "throughput\t%.1f purchases answered per second\n", s.Throughput())
+	if s.Mode == load.ModeOpen {
+		fmt.Fprintf(tw, "rate\t%.1f sent per second against a target of %.1f; %d sent more than %s late\n", s.SendRate(), s.Rate, s.Late, load.LateAfter)
+	}
+	fmt.Fprintf(tw, "errors\t%d\n", s.Errors())
 	l := s.Latency
 	fmt.Fprintf(tw, "latency\tp50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%d answered)\n",
 		latencyText(l.P50), latencyText(l.P90), latencyText(l.P99), latencyText(l.P999), latencyText(l.Max), l.Count)
 	tw.Flush()
+}
+
+func hostText(s *load.Summary) string {
+	if s.Echo {
+		return "the echo server at " + s.Addr
+	}
+	return s.Addr
+}
+
+func loopText(s *load.Summary) string {
+	if s.Mode == load.ModeOpen {
+		return fmt.Sprintf("open loop at %.1f/s over %d terminals (at most %d in flight each), mix %s", s.Rate, s.Terminals, s.Concurrency, s.Mix)
+	}
+	return fmt.Sprintf("%d terminals × %d in flight, mix %s", s.Terminals, s.Concurrency, s.Mix)
 }
 
 func latencyText(d time.Duration) string {
@@ -131,6 +162,12 @@ func latencyText(d time.Duration) string {
 // loadJSON is the --json summary document.
 type loadJSON struct {
 	Addr            string         `json:"addr"`
+	Mode            string         `json:"mode"`
+	Host            string         `json:"host"`
+	TargetRate      float64        `json:"target_rate_per_s"`
+	AchievedRate    float64        `json:"achieved_rate_per_s"`
+	Late            int64          `json:"late"`
+	Errors          int64          `json:"errors"`
 	Terminals       int            `json:"terminals"`
 	Concurrency     int            `json:"concurrency"`
 	Mix             string         `json:"mix"`
@@ -184,7 +221,8 @@ type latencyJSON struct {
 func printLoadJSON(w io.Writer, s *load.Summary) error {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	doc := loadJSON{
-		Addr: s.Addr, Terminals: s.Terminals, Concurrency: s.Concurrency, Mix: s.Mix,
+		Addr: s.Addr, Mode: s.Mode, Host: "gateway", TargetRate: s.Rate, AchievedRate: s.SendRate(), Late: s.Late, Errors: s.Errors(),
+		Terminals: s.Terminals, Concurrency: s.Concurrency, Mix: s.Mix,
 		LastSentSeconds: s.LastSent.Seconds(), ElapsedSeconds: s.Elapsed.Seconds(), DrainSeconds: s.Drain.Seconds(),
 		Sent: s.Sent, Answered: s.Answered, NoAnswer: s.NoAnswer,
 		Approved: s.Approved, Declined: s.Declined, Answered91: s.Unavailable,
@@ -202,6 +240,9 @@ func printLoadJSON(w io.Writer, s *load.Summary) error {
 			Count: s.Latency.Count, P50: ms(s.Latency.P50), P90: ms(s.Latency.P90),
 			P99: ms(s.Latency.P99), P999: ms(s.Latency.P999), Max: ms(s.Latency.Max),
 		},
+	}
+	if s.Echo {
+		doc.Host = "echo"
 	}
 	for _, c := range s.ResponseCodes {
 		doc.ResponseCodes = append(doc.ResponseCodes, rcJSON{RC: c.RC, Count: c.Count, Meaning: wire.RCMeaning(c.RC)})

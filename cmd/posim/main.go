@@ -43,6 +43,9 @@ Commands:
              and a summary (see posim load --help)
                --terminals 8 --concurrency 4 --duration 60s --mix "00:88,51:2,92:1"
 
+  echo-server  a bare length-prefixed echo server, the ceiling posim load
+             --echo --addr measures against      [--listen 127.0.0.1:8590]
+
 Common flags (after the command):
   --addr host:port     gateway terminal address (default localhost:8583, or $POSIM_ADDR)
   --terminal ID        terminal id, DE 41 (default DEMO0001)
@@ -79,6 +82,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd := args[0]
+	if cmd == "echo-server" {
+		return runEchoServer(args[1:], stdout, stderr)
+	}
 	if cmd == "load" {
 		return runLoad(args[1:], stdout, stderr)
 	}

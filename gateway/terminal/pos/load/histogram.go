@@ -61,6 +61,17 @@ func (h *histogram) quantile(q float64) time.Duration {
 	return time.Duration(h.maxMicro) * time.Microsecond
 }
 
+func (h *histogram) summary() Latency {
+	return Latency{
+		Count: int64(h.count),
+		P50:   h.quantile(0.50),
+		P90:   h.quantile(0.90),
+		P99:   h.quantile(0.99),
+		P999:  h.quantile(0.999),
+		Max:   time.Duration(h.maxMicro) * time.Microsecond,
+	}
+}
+
 func histogramBucket(us int64) int {
 	if us < histogramSub {
 		return int(us)

@@ -1,10 +1,13 @@
 // Package load drives a terminal host with many simulated POS terminals at
 // once, the way real ones behave: each terminal on its own connection with
-// a fixed number of purchases in flight (a closed loop), each purchase's
-// outcome chosen by its amount, reconnection with backoff when the
-// connection breaks, and store-and-forward of a reversal advice for every
-// purchase left without an answer, retried until the host acknowledges it.
-// `posim load` and the crash harness use it.
+// a fixed number of purchases in flight (a closed loop), or sending at a
+// target rate whatever the answers (an open loop, its latencies corrected
+// for coordinated omission); each purchase's outcome chosen by its amount,
+// reconnection with backoff when the connection breaks, and
+// store-and-forward of a reversal advice for every purchase left without an
+// answer, retried until the host acknowledges it. It also drives a bare
+// echo server (package echo) with the same frames, the ceiling the host is
+// measured against. `posim load` and the crash harness use it.
 package load
 
 import (
@@ -66,9 +69,21 @@ type Config struct {
 	MerchantID string
 	// Currency is DE 49, ISO 4217 numeric. Default DefaultCurrency.
 	Currency string
-	// Concurrency is how many purchases each terminal keeps in flight.
-	// Default 1, at most ConcurrencyMax.
+	// Concurrency is how many purchases each terminal keeps in flight (the
+	// closed loop), or at most keeps in flight (the open loop). Default 1,
+	// at most ConcurrencyMax.
 	Concurrency int
+	// Rate, when positive, makes the run an open loop: Rate purchases a
+	// second across all terminals, each sent when it is due whether or
+	// not the earlier ones were answered (see LateAfter). Zero is the
+	// closed loop. At most RateMax.
+	Rate float64
+	// Echo says Addr is a bare echo server (package echo), not a terminal
+	// host: the terminals do not sign on; an answer is the purchase's own
+	// frame returned, matched by DE 41 + DE 11 as a host's answer is, and
+	// counted Approved when it came back unchanged and Declined when not;
+	// a purchase left without an answer gets no advice.
+	Echo bool
 	// Duration ends the sending of new purchases after this long, Count
 	// after this many were sent; with both, whichever comes first.
 	Duration time.Duration
@@ -140,6 +155,7 @@ type Outcome struct {
 // goroutine.
 type Runner struct {
 	cfg       Config
+	clock     clock
 	started   atomic.Bool
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -164,7 +180,7 @@ type counts struct {
 	sent, answered, approved, declined, unavailable, noAnswer, inFlight  atomic.Int64
 	connected, connects, reconnects, connectFailures, signOnRefused      atomic.Int64
 	advicesSent, advicesAcknowledged, advicesRefused, advicesOutstanding atomic.Int64
-	adviceTries                                                          atomic.Int64
+	adviceTries, late                                                    atomic.Int64
 	rcs                                                                  [100]atomic.Int64
 }
 
@@ -174,7 +190,7 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Runner{cfg: cfg, stop: make(chan struct{}), reachable: make(chan struct{}), otherRCs: map[string]int64{}}, nil
+	return &Runner{cfg: cfg, clock: realClock{}, stop: make(chan struct{}), reachable: make(chan struct{}), otherRCs: map[string]int64{}}, nil
 }
 
 func withDefaults(c Config) (Config, error) {
@@ -205,6 +221,7 @@ func withDefaults(c Config) (Config, error) {
 	check(c.Duration >= 0 && c.Count >= 0, "duration and count must not be negative")
 	check(c.Terminals > 0 && c.Terminals <= TerminalsMax, "terminals must be 1 to %d", TerminalsMax)
 	check(c.Concurrency > 0 && c.Concurrency <= ConcurrencyMax, "concurrency must be 1 to %d", ConcurrencyMax)
+	check(c.Rate >= 0 && c.Rate <= RateMax, "the rate must be 0 (a closed loop) to %d purchases a second", RateMax)
 	if width := terminalIDLength - len(c.TerminalPrefix); width < 1 || len(fmt.Sprint(c.Terminals)) > width {
 		errs = append(errs, fmt.Errorf("load: terminal prefix %q leaves no room for %d terminal numbers in DE 41's 8 characters", c.TerminalPrefix, c.Terminals))
 	}
@@ -254,7 +271,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	runCtx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	start := time.Now()
+	start := r.clock.now()
 	r.mu.Lock()
 	r.start = start
 	r.mu.Unlock()
@@ -287,12 +304,16 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		connections.Go(func() { t.keepConnected(connCtx) })
 		forwarders.Go(func() { t.forwardAdvices(adviceCtx) })
 		for range r.cfg.Concurrency {
-			workers.Go(func() { t.work(purchaseCtx, runCtx) })
+			if r.cfg.Rate > 0 {
+				workers.Go(func() { t.workScheduled(purchaseCtx, runCtx) })
+			} else {
+				workers.Go(func() { t.work(purchaseCtx, runCtx) })
+			}
 		}
 	}
 	workers.Wait()
 	r.mu.Lock()
-	r.purchasesEnd = time.Now()
+	r.purchasesEnd = r.clock.now()
 	r.mu.Unlock()
 	for _, t := range terminals {
 		close(t.advices) // no worker is left to store one

@@ -18,6 +18,11 @@ type Progress struct {
 	Connected, Reconnects int64
 	// AdvicesOutstanding are reversal advices not yet acknowledged.
 	AdvicesOutstanding int64
+	// Late counts open-loop purchases sent more than LateAfter after they
+	// were due.
+	Late int64
+	// Latency of the purchases answered so far.
+	Latency Latency
 	// Draining: no purchase is left; the advices are being finished.
 	Draining bool
 }
@@ -41,13 +46,21 @@ func (r *Runner) Progress() Progress {
 		Connected:          c.connected.Load(),
 		Reconnects:         c.reconnects.Load(),
 		AdvicesOutstanding: c.advicesOutstanding.Load(),
+		Late:               c.late.Load(),
+		Latency:            r.latency.merged().summary(),
 		Draining:           !end.IsZero(),
 	}
 	if !start.IsZero() {
-		p.Elapsed = time.Since(start)
+		p.Elapsed = r.clock.now().Sub(start)
 	}
 	return p
 }
+
+// Modes of a run: Summary.Mode.
+const (
+	ModeClosed = "closed" // Concurrency purchases in flight per terminal
+	ModeOpen   = "open"   // purchases sent at Rate, answered or not
+)
 
 // Summary is the result of a run.
 type Summary struct {
@@ -55,6 +68,14 @@ type Summary struct {
 	Terminals   int
 	Concurrency int
 	Mix         string
+	// Mode is ModeClosed or ModeOpen; Echo says the host was an echo
+	// server (Config.Echo). Rate is the open loop's target, purchases a
+	// second; Late counts its purchases sent more than LateAfter after
+	// they were due.
+	Mode string
+	Echo bool
+	Rate float64
+	Late int64
 	// LastSent is when the last purchase was sent, Elapsed when the last
 	// one ended (answered or given up), both from the start; Drain is the
 	// time spent on advices after that.
@@ -89,10 +110,32 @@ type AdviceCounts struct {
 }
 
 // Latency summarizes the latencies of the answered purchases, from the
-// request's write to its answer's arrival.
+// request's write (in the open loop, from when it was due) to its answer's
+// arrival.
 type Latency struct {
 	Count                    int64
 	P50, P90, P99, P999, Max time.Duration
+}
+
+// SendRate is the rate purchases were sent at, a second: the intervals
+// between the first and the last sent over the time they spanned (the
+// first goes out at the start). In the open loop it is the achieved rate,
+// to set against Rate.
+func (s *Summary) SendRate() float64 {
+	if s.Sent < 2 || s.LastSent <= 0 {
+		return 0
+	}
+	return float64(s.Sent-1) / s.LastSent.Seconds()
+}
+
+// Errors counts the purchases that failed for the load generator rather
+// than being answered by the host's rules: left without an answer, and on
+// an echo server answered with something other than themselves.
+func (s *Summary) Errors() int64 {
+	if s.Echo {
+		return s.NoAnswer + s.Declined + s.Unavailable
+	}
+	return s.NoAnswer
 }
 
 // Throughput is the number of purchases answered per second of Elapsed.
@@ -111,7 +154,9 @@ func (s *Summary) Check() error {
 		return fmt.Errorf("load: %d sent, but %d answered and %d without an answer", s.Sent, s.Answered, s.NoAnswer)
 	case s.Answered != s.Approved+s.Declined+s.Unavailable:
 		return fmt.Errorf("load: %d answered, but %d + %d + %d by class", s.Answered, s.Approved, s.Declined, s.Unavailable)
-	case s.NoAnswer != s.Advices.Acknowledged+s.Advices.Refused+s.Advices.Outstanding:
+	case s.Echo && s.Advices != (AdviceCounts{}):
+		return fmt.Errorf("load: advices %+v sent to an echo server", s.Advices)
+	case !s.Echo && s.NoAnswer != s.Advices.Acknowledged+s.Advices.Refused+s.Advices.Outstanding:
 		return fmt.Errorf("load: %d without an answer, but advices %d acknowledged, %d refused, %d outstanding", s.NoAnswer, s.Advices.Acknowledged, s.Advices.Refused, s.Advices.Outstanding)
 	}
 	return nil
@@ -133,15 +178,22 @@ func (r *Runner) summary() *Summary {
 		}
 	}
 	sort.Slice(codes, func(i, j int) bool { return codes[i].RC < codes[j].RC })
-	h := r.latency.merged()
+	mode := ModeClosed
+	if r.cfg.Rate > 0 {
+		mode = ModeOpen
+	}
 	s := &Summary{
 		Addr:            r.cfg.Addr,
 		Terminals:       r.cfg.Terminals,
 		Concurrency:     r.cfg.Concurrency,
 		Mix:             r.cfg.Mix.String(),
+		Mode:            mode,
+		Echo:            r.cfg.Echo,
+		Rate:            r.cfg.Rate,
+		Late:            c.late.Load(),
 		LastSent:        time.Duration(r.lastSent.Load()),
 		Elapsed:         end.Sub(start),
-		Drain:           time.Since(end),
+		Drain:           r.clock.now().Sub(end),
 		Sent:            c.sent.Load(),
 		Answered:        c.answered.Load(),
 		NoAnswer:        c.noAnswer.Load(),
@@ -161,14 +213,7 @@ func (r *Runner) summary() *Summary {
 			Outstanding:  c.advicesOutstanding.Load(),
 			Tries:        c.adviceTries.Load(),
 		},
-		Latency: Latency{
-			Count: int64(h.count),
-			P50:   h.quantile(0.50),
-			P90:   h.quantile(0.90),
-			P99:   h.quantile(0.99),
-			P999:  h.quantile(0.999),
-			Max:   time.Duration(h.maxMicro) * time.Microsecond,
-		},
+		Latency: r.latency.merged().summary(),
 	}
 	return s
 }

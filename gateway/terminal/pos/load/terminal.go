@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/meridian-gw/meridian/gateway/terminal/pos"
@@ -20,6 +21,8 @@ type terminal struct {
 	pos   *pos.Terminal
 	// advices is the store-and-forward queue, bounded by Config.AdvicesMax.
 	advices chan *advice
+	// scheduled counts the requests the open loop's workers have taken.
+	scheduled atomic.Uint64
 	// unfinished holds advices forwardAdvices gave up on; only it writes
 	// the slice, and Run reads it after forwardAdvices returned.
 	unfinished []*advice
@@ -93,8 +96,8 @@ func (t *terminal) connect(ctx context.Context) (*pos.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.r.cfg.Timeout)
 	defer cancel()
 	c, err := pos.Dial(ctx, t.r.cfg.Addr, t.r.cfg.TLSConfig)
-	if err != nil {
-		return nil, err
+	if err != nil || t.r.cfg.Echo {
+		return c, err
 	}
 	resp, err := c.Do(ctx, t.pos.Network(wire.NetworkSignOn))
 	if err != nil {
@@ -141,16 +144,18 @@ func (t *terminal) conn(ctx context.Context) *pos.Client {
 func (t *terminal) work(purchaseCtx, runCtx context.Context) {
 	for {
 		n, ok := t.r.take(purchaseCtx)
-		if !ok || !t.purchase(purchaseCtx, runCtx, n) {
+		if !ok || !t.purchase(purchaseCtx, runCtx, n, time.Time{}) {
 			return
 		}
 	}
 }
 
 // purchase sends purchase number n of the run and sees it through:
-// answered, or left without an answer and its advice stored. It returns
-// false when the sending of purchases ended before this one went out.
-func (t *terminal) purchase(purchaseCtx, runCtx context.Context, n uint64) bool {
+// answered, or left without an answer and its advice stored. Its latency
+// counts from due, when it was due in the open loop, or else from when it
+// was sent. It returns false when the sending of purchases ended before
+// this one went out.
+func (t *terminal) purchase(purchaseCtx, runCtx context.Context, n uint64, due time.Time) bool {
 	amount := t.r.amount(n)
 	for {
 		c := t.conn(purchaseCtx)
@@ -173,20 +178,41 @@ func (t *terminal) purchase(purchaseCtx, runCtx context.Context, n uint64) bool 
 		}
 		t.r.counts.sent.Add(1)
 		t.r.counts.inFlight.Add(1)
-		start := time.Now()
+		start := t.r.clock.now()
 		t.r.lastSent.Store(int64(start.Sub(t.start)))
+		if !due.IsZero() {
+			if start.Sub(due) > LateAfter {
+				t.r.counts.late.Add(1)
+			}
+			start = due
+		}
 		resp, err := exchange(runCtx, c, req, frame, t.r.cfg.Timeout)
-		latency := time.Since(start)
+		latency := t.r.clock.now().Sub(start)
 		t.r.counts.inFlight.Add(-1)
 		if err != nil {
 			t.unanswered(runCtx, req)
 			return true
 		}
-		t.r.countAnswer(resp.ResponseCode)
+		t.r.countAnswer(answerRC(t.r.cfg.Echo, req, resp))
 		t.r.latency.record(t.index, latency)
 		t.r.emit(outcomeOf(req, resp))
 		return true
 	}
+}
+
+// answerRC is the RC an answer counts with: its own from a host; from an
+// echo server, 00 when the purchase came back unchanged and 96 (a system
+// malfunction) when not. Only the decoded fields a purchase carries are
+// compared; the frame's bytes are not kept.
+func answerRC(echo bool, req, resp *wire.Message) string {
+	if !echo {
+		return resp.ResponseCode
+	}
+	if resp.MTI != req.MTI || resp.Amount != req.Amount || resp.TransmissionTime != req.TransmissionTime ||
+		resp.Currency != req.Currency || resp.MerchantID != req.MerchantID || resp.ResponseCode != "" {
+		return wire.RCSystemMalfunction
+	}
+	return wire.RCApproved
 }
 
 // exchange sends a request registered with c.Expect and waits for its
@@ -207,6 +233,10 @@ func exchange(ctx context.Context, c *pos.Client, req *wire.Message, frame []byt
 // payment until its store has room.
 func (t *terminal) unanswered(ctx context.Context, req *wire.Message) {
 	t.r.counts.noAnswer.Add(1)
+	if t.r.cfg.Echo { // an echo server cannot take an advice
+		t.r.emit(outcomeOf(req, nil))
+		return
+	}
 	t.r.counts.advicesOutstanding.Add(1)
 	a := &advice{purchase: req}
 	select {
