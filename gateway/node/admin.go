@@ -93,7 +93,12 @@ func (n *Node) bootstrapDemo(ctx context.Context, st admin.Store) error {
 		return fmt.Errorf("node: demo acquirer: %w", err)
 	}
 	for _, m := range n.cfg.Merchants {
-		if _, err := (admin.Operator{Store: st}).AssignMerchant(ctx, acquirer, m.ID); err != nil {
+		_, err := (admin.Operator{Store: st}).AssignMerchant(ctx, acquirer, m.ID)
+		if errors.Is(err, admin.ErrAlreadyExists) {
+			// Assigned at an earlier start: fine if to the demo acquirer.
+			_, err = st.Merchant(ctx, acquirer, m.ID)
+		}
+		if err != nil {
 			return fmt.Errorf("node: give merchant %s to the demo acquirer: %w", m.ID, err)
 		}
 	}

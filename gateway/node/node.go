@@ -72,7 +72,7 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Node, 
 	if n.store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if err := onboard(ctx, n.store, cfg.Merchants); err != nil {
+	if err := onboard(ctx, n.store, cfg.Merchants, cfg.Demo); err != nil {
 		return nil, err
 	}
 	if err := n.startAdapters(ctx); err != nil {
@@ -302,18 +302,24 @@ func openStore(ctx context.Context, cfg *config.Config) (payment.Store, error) {
 // ones it does not hold yet: once a merchant is in the store the admin API
 // owns it, and a restart must not undo what an acquirer changed (a
 // suspension, say).
-func onboard(ctx context.Context, st payment.Store, merchants []config.Merchant) error {
+//
+// The demo's merchants are the exception: the embedded defaults describe
+// them, so they are written at every start, and a data directory from an
+// older demo gets the current ones.
+func onboard(ctx context.Context, st payment.Store, merchants []config.Merchant, demo bool) error {
 	now := time.Now().UTC()
 	for _, m := range merchants {
-		if _, err := st.Merchant(ctx, m.ID); err == nil {
+		_, err := st.Merchant(ctx, m.ID)
+		switch {
+		case err == nil && !demo:
 			if err := onboardTerminals(ctx, st, m, now); err != nil {
 				return err
 			}
 			continue
-		} else if !errors.Is(err, payment.ErrNotFound) {
+		case err != nil && !errors.Is(err, payment.ErrNotFound):
 			return fmt.Errorf("node: onboard merchant %s: %w", m.ID, err)
 		}
-		err := st.PutMerchant(ctx, &payment.Merchant{
+		err = st.PutMerchant(ctx, &payment.Merchant{
 			ID: m.ID, LegalName: m.LegalName, TradingName: m.TradingName, MCC: m.MCC,
 			Country: m.Country, City: m.City, Currency: m.Currency, Schemes: m.Schemes,
 			MaxAmount: m.MaxAmount, CreatedAt: now, UpdatedAt: now,
