@@ -43,6 +43,8 @@ Commands:
              and a summary (see posim load --help)
                --terminals 8 --concurrency 4 --duration 60s --mix "00:88,51:2,92:1"
 
+  bench      the benchmark suite: echo ceiling, gateway with a minimal adapter,
+             gateway with Alipay+ (see posim bench --help)   [--duration 10s]
   echo-server  a bare length-prefixed echo server, the ceiling posim load
              --echo --addr measures against      [--listen 127.0.0.1:8590]
 
@@ -82,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd := args[0]
+	if cmd == "bench" {
+		return runBench(args[1:], stdout, stderr)
+	}
 	if cmd == "echo-server" {
 		return runEchoServer(args[1:], stdout, stderr)
 	}
