@@ -154,11 +154,14 @@ func (e *Engine) repeat(ctx context.Context, kind Kind, key TerminalKey, hash st
 		return nil, ErrKeyMismatch
 	}
 	if l := e.live.get(a.ID); l != nil {
+		// The live copy is the journaled state, final once its owner is
+		// done: no read of the store is needed (nor possible, should this
+		// request's budget end at the same moment as the first's).
 		select {
 		case <-l.done:
 		case <-ctx.Done():
-			return l.snapshot(), nil
 		}
+		return l.snapshot(), nil
 	}
 	if !a.State.Final() {
 		// Read again: the first request may have finished (and released the
