@@ -45,6 +45,8 @@ Commands:
 
   bench      the benchmark suite: echo ceiling, gateway with a minimal adapter,
              gateway with Alipay+ (see posim bench --help)   [--duration 10s]
+  idle       hold many idle terminal connections, to measure what they cost
+             the gateway                 [--connections 10000] [--hold 1m]
   echo-server  a bare length-prefixed echo server, the ceiling posim load
              --echo --addr measures against      [--listen 127.0.0.1:8590]
 
@@ -84,6 +86,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd := args[0]
+	if cmd == "idle" {
+		return runIdle(args[1:], stdout, stderr)
+	}
 	if cmd == "bench" {
 		return runBench(args[1:], stdout, stderr)
 	}

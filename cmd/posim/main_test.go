@@ -111,6 +111,16 @@ merchants: [{id: MERIDIANDEMO001, currency: EUR, schemes: [ALIPAYPLUS], terminal
 		t.Errorf("pay with an unroutable code, JSON: %q", out)
 	}
 
+	// Idle terminals: held open, and the gateway still answers.
+	var idleOut, idleErr bytes.Buffer
+	if code := run([]string{"idle", "--connections", "20", "--hold", "100ms", "--addr", n.TerminalAddr()}, &idleOut, &idleErr); code != 0 ||
+		!strings.Contains(idleOut.String(), "holding 20 idle connections") {
+		t.Errorf("idle: exit %d, output %q %q", code, idleOut.String(), idleErr.String())
+	}
+	if code := run([]string{"idle", "--connections", "0"}, &idleOut, &idleErr); code != 2 {
+		t.Errorf("idle --connections 0: exit %d, want 2", code)
+	}
+
 	// A merchant-presented QR: shown, paid by scanning, then approved.
 	out, _, code = posim("qr", "--amount", "3.00", "--wait", "0")
 	if code != 0 || !strings.HasPrefix(out, "SHOW THIS QR TO THE CUSTOMER") || !strings.Contains(out, "payload: 000201") || !strings.Contains(out, "█") {
