@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -21,7 +20,7 @@ import (
 func runIdle(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("posim idle", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr("POSIM_ADDR", "localhost:8583"), "gateway terminal `address`")
+	addr := fs.String("addr", defaultAddr(), "gateway terminal `address`")
 	connections := fs.Int("connections", 10000, "connections to open")
 	hold := fs.Duration("hold", time.Minute, "how long to hold them (Ctrl-C ends sooner)")
 	fs.Usage = func() {
@@ -69,11 +68,4 @@ Flags:
 	case <-time.After(*hold):
 	}
 	return 0
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }

@@ -93,11 +93,7 @@ type loadOptions struct {
 func (o *loadOptions) flags(stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("posim load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := os.Getenv("POSIM_ADDR")
-	if addr == "" {
-		addr = "localhost:8583"
-	}
-	fs.StringVar(&o.addr, "addr", addr, "gateway terminal `address` (or $POSIM_ADDR)")
+	fs.StringVar(&o.addr, "addr", defaultAddr(), "gateway terminal `address` (or $POSIM_ADDR)")
 	fs.IntVar(&o.terminals, "terminals", 8, "`number` of terminals, each on its own connection")
 	fs.StringVar(&o.prefix, "terminal-prefix", load.DefaultTerminalPrefix, "terminal ids are this `prefix` and a number, 8 characters in all")
 	fs.StringVar(&o.merchant, "merchant", "MERIDIANDEMO001", "merchant `id` (DE 42) the terminals belong to")

@@ -134,11 +134,7 @@ type options struct {
 func (o *options) flags(cmd string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("posim "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := os.Getenv("POSIM_ADDR")
-	if addr == "" {
-		addr = "localhost:8583"
-	}
-	fs.StringVar(&o.addr, "addr", addr, "gateway terminal `address`")
+	fs.StringVar(&o.addr, "addr", defaultAddr(), "gateway terminal `address`")
 	fs.StringVar(&o.terminal, "terminal", "DEMO0001", "terminal `id` (DE 41)")
 	fs.StringVar(&o.merchant, "merchant", "MERIDIANDEMO001", "merchant `id` (DE 42)")
 	fs.StringVar(&o.currency, "currency", "EUR", "transaction `currency` (ISO 4217)")
@@ -305,6 +301,15 @@ func (o *options) send(req *wire.Message) (*wire.Message, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// defaultAddr is the gateway's terminal address: $POSIM_ADDR, else the
+// demo's.
+func defaultAddr() string {
+	if addr := os.Getenv("POSIM_ADDR"); addr != "" {
+		return addr
+	}
+	return "localhost:8583"
 }
 
 func atoi(s string) int {

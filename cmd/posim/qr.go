@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +16,7 @@ import (
 	"github.com/meridian-gw/meridian/fx"
 	"github.com/meridian-gw/meridian/gateway/terminal/pos"
 	"github.com/meridian-gw/meridian/gateway/terminal/wire"
+	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
 // demoWallets are the wallet simulators of meridiand's demo configuration,
@@ -152,23 +153,17 @@ func (o *options) scan(stdout io.Writer) error {
 		}
 		url = demoWallets[scheme]
 	}
-	body, _ := json.Marshal(map[string]string{"qr": payload})
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(url, "/")+"/sim/scan", bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("--wallet-url %q: %w", url, err)
+	answer, err := simkit.Scan(ctx, http.DefaultClient, url, payload)
+	var refused *simkit.ScanError
+	if errors.As(err, &refused) {
+		return fmt.Errorf("the wallet %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w\nIs the wallet simulator at %s? meridiand's demo logs each simulator's URL; pass it with --wallet-url", err, url)
 	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("the wallet refused the scan (HTTP %d): %s", resp.StatusCode, strings.TrimSpace(string(out)))
-	}
-	fmt.Fprintf(stdout, "SCANNED  the wallet answered: %s\n", strings.TrimSpace(string(out)))
+	out, _ := json.Marshal(answer)
+	fmt.Fprintf(stdout, "SCANNED  the wallet answered: %s\n", out)
 	return nil
 }

@@ -1,9 +1,7 @@
 package payment_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/meridian-gw/meridian/gateway/payment"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
 func orderRequest(key payment.TerminalKey, minor int64) payment.OrderRequest {
@@ -20,13 +19,15 @@ func orderRequest(key payment.TerminalKey, minor int64) payment.OrderRequest {
 // scan pays an order's QR at the simulator, as the customer would.
 func (h *harness) scan(tb testing.TB, qr string) int {
 	tb.Helper()
-	body, _ := json.Marshal(map[string]string{"qr": qr})
-	resp, err := http.Post(h.SimURL+"/sim/scan", "application/json", bytes.NewReader(body))
+	_, err := simkit.Scan(context.Background(), http.DefaultClient, h.SimURL, qr)
+	var refused *simkit.ScanError
+	if errors.As(err, &refused) {
+		return refused.StatusCode
+	}
 	if err != nil {
 		tb.Fatalf("scan: %v", err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return http.StatusOK
 }
 
 func TestOrders(t *testing.T) {

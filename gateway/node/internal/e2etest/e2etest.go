@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/meridian-gw/meridian/gateway/terminal/pos"
 	"github.com/meridian-gw/meridian/gateway/terminal/wire"
 	"github.com/meridian-gw/meridian/schemes/alipayplus/sim"
+	"github.com/meridian-gw/meridian/schemes/simkit"
 )
 
 // Merchants and terminals every node onboards.
@@ -620,12 +622,13 @@ func (c *RawConn) Read() (*wire.Message, error) {
 // simulator's POST /sim/scan, and returns its HTTP status and body.
 func (h *Harness) Scan(t testing.TB, qr string) (int, string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"qr": qr})
-	resp, err := http.Post(h.walletURL+"/sim/scan", "application/json", bytes.NewReader(body))
+	answer, err := simkit.Scan(context.Background(), http.DefaultClient, h.walletURL, qr)
+	var refused *simkit.ScanError
+	if errors.As(err, &refused) {
+		return refused.StatusCode, refused.Message
+	}
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return http.StatusOK, string(answer.Status)
 }
