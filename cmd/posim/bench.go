@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,6 +41,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 10*time.Second, "how long each stage runs")
 	terminals := fs.Int("terminals", 16, "terminals (connections)")
 	concurrency := fs.Int("concurrency", 8, "purchases in flight per terminal (closed loop)")
+	only := fs.String("stages", "echo,minimal,alipayplus", "the stages to run, comma-separated (the echo ceiling always runs: every share is against it)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway stages (load generator included) to this file; read it with go tool pprof")
+	memProfile := fs.String("memprofile", "", "write an allocation profile taken at the end of the run to this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: posim bench [--duration 10s] [--terminals 16] [--concurrency 8]
 
@@ -59,14 +63,21 @@ Flags:
 		}
 		return 2
 	}
-	stages := []*benchStage{
-		{name: "echo ceiling (bare length-prefixed TCP)"},
-		{name: "gateway, minimal adapter (EXAMPLEPAY)", scheme: "EXAMPLEPAY", code: "991200000000000001",
-			routing: `routing: [{scheme: EXAMPLEPAY, prefixes: ["9912"], min_length: 18, max_length: 18}]`},
-		{name: "gateway, Alipay+ adapter and simulator", scheme: "ALIPAYPLUS", code: "281012345678901234"},
+	stages, err := benchStages(*only)
+	if err != nil {
+		fmt.Fprintf(stderr, "posim bench: %v\n", err)
+		return 2
 	}
-	for _, st := range stages {
+	for i, st := range stages {
 		fmt.Fprintf(stderr, "posim bench: %s for %s...\n", st.name, *duration)
+		if i == 1 && *cpuProfile != "" {
+			stop, err := startCPUProfile(*cpuProfile)
+			if err != nil {
+				fmt.Fprintf(stderr, "posim bench: %v\n", err)
+				return 1
+			}
+			defer stop()
+		}
 		s, err := st.run(*duration, *terminals, *concurrency)
 		if err != nil {
 			fmt.Fprintf(stderr, "posim bench: %s: %v\n", st.name, err)
@@ -74,8 +85,36 @@ Flags:
 		}
 		st.summary = s
 	}
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintf(stderr, "posim bench: %v\n", err)
+			return 1
+		}
+	}
 	printBench(stdout, stages, *terminals, *concurrency)
 	return 0
+}
+
+// benchStages picks the suite's stages named in list; the echo ceiling is
+// always first.
+func benchStages(list string) ([]*benchStage, error) {
+	all := map[string]*benchStage{
+		"minimal": {name: "gateway, minimal adapter (EXAMPLEPAY)", scheme: "EXAMPLEPAY", code: "991200000000000001",
+			routing: `routing: [{scheme: EXAMPLEPAY, prefixes: ["9912"], min_length: 18, max_length: 18}]`},
+		"alipayplus": {name: "gateway, Alipay+ adapter and simulator", scheme: "ALIPAYPLUS", code: "281012345678901234"},
+	}
+	stages := []*benchStage{{name: "echo ceiling (bare length-prefixed TCP)"}}
+	for _, name := range []string{"minimal", "alipayplus"} {
+		if slices.Contains(strings.Split(list, ","), name) {
+			stages = append(stages, all[name])
+		}
+	}
+	for _, name := range strings.Split(list, ",") {
+		if _, ok := all[name]; !ok && name != "echo" {
+			return nil, fmt.Errorf("--stages: unknown stage %q (want echo, minimal, alipayplus)", name)
+		}
+	}
+	return stages, nil
 }
 
 func (st *benchStage) run(duration time.Duration, terminals, concurrency int) (*load.Summary, error) {
