@@ -239,7 +239,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Clock = realClock{}
 	}
 	if cfg.NewID == nil {
-		cfg.NewID = newID
+		cfg.NewID = NewID
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -340,10 +340,21 @@ func (e *Engine) wake() {
 	}
 }
 
-// newID returns a fresh idempotency key: 32 hex characters of randomness.
-func newID() string {
+// NewID returns a fresh attempt id, which is also the idempotency key sent
+// to the scheme: 32 hex characters, the first 12 the Unix time in
+// milliseconds and the other 20 random (80 bits). The time prefix keeps ids
+// in creation order, so the journal's indexes on them grow at their end
+// instead of at random pages: with random ids every purchase dirtied a page
+// of its own in each, and the journal did about half the purchases a second
+// (BenchmarkJournalPurchaseParallel in gateway/store).
+func NewID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
 }
 

@@ -24,7 +24,8 @@ const attemptColumns = `id, kind, rrn, terminal_id, stan, transmission_time, mer
 	order_presented, order_qr_payload, order_qr_format, order_expires_at`
 
 const (
-	queryNextRRN       = `UPDATE rrn_sequence SET last = last + 1 WHERE id = 1 RETURNING last`
+	queryLastRRN       = `SELECT last FROM rrn_sequence WHERE id = 1`
+	querySetRRN        = `UPDATE rrn_sequence SET last = ? WHERE id = 1`
 	queryInsertAttempt = `INSERT INTO attempts (` + attemptColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -51,7 +52,7 @@ const (
 // a.UpdatedAt; on any error it leaves a alone.
 //
 // The RRN is the next value of a counter kept in the database
-// (rrn_sequence), bumped in the same transaction, written as 12 zero-padded
+// (rrn_sequence), stored in the same transaction, written as 12 zero-padded
 // decimal digits: unique per database, never reused, and a create that
 // fails gives its number back. A refund of an unknown original fails with
 // both payment.ErrNotRefundable and payment.ErrNotFound; one in another
@@ -75,10 +76,8 @@ func (s *SQLite) CreateAttempt(ctx context.Context, a *payment.Attempt) error {
 }
 
 func createAttempt(tx *writeTx, a *payment.Attempt) error {
-	var last int64
-	if err := tx.st.nextRRN.QueryRowContext(tx.ctx).Scan(&last); err != nil {
-		return fmt.Errorf("next RRN: %w", err)
-	}
+	last := tx.rrn + 1
+	tx.rrn = last
 	if last <= 0 || last > invariant.RRNMax {
 		return fmt.Errorf("%w: RRN counter at %d", ErrInvariant, last)
 	}
@@ -88,6 +87,7 @@ func createAttempt(tx *writeTx, a *payment.Attempt) error {
 	if _, err := tx.st.insertAttempt.ExecContext(tx.ctx, attemptArgs(a)...); err != nil {
 		return insertError(err)
 	}
+	tx.rememberHead(a.ID, invariant.Head{Kind: a.Kind, State: a.State, Amount: a.Amount})
 	// The refund is checked after its insert so that a repeat gets
 	// ErrDuplicate, not ErrRefundExceeds against its own first copy; the
 	// sum of refunds held then includes this one.
@@ -141,6 +141,9 @@ func checkRefund(tx *writeTx, refund *payment.Attempt) error {
 }
 
 func readHead(tx *writeTx, id string) (invariant.Head, error) {
+	if h, ok := tx.heads[id]; ok {
+		return h, nil
+	}
 	var h invariant.Head
 	err := tx.st.attemptHead.QueryRowContext(tx.ctx, id).Scan(
 		(*string)(&h.Kind), (*string)(&h.State), &h.Amount.Minor, &h.Amount.Currency)
@@ -150,6 +153,7 @@ func readHead(tx *writeTx, id string) (invariant.Head, error) {
 	if err != nil {
 		return h, fmt.Errorf("read attempt %s: %w", id, err)
 	}
+	tx.rememberHead(id, h)
 	return h, nil
 }
 
@@ -204,6 +208,7 @@ func updateAttempt(tx *writeTx, a *payment.Attempt, ev payment.Event) error {
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
+	tx.rememberHead(a.ID, invariant.Head{Kind: a.Kind, State: a.State, Amount: a.Amount})
 	if ev.At.IsZero() {
 		ev.At = a.UpdatedAt
 	}

@@ -26,9 +26,50 @@ func (w *writer) commitBatch(batch []*request, results []error) {
 	}
 }
 
-// execBatch runs each write in its own savepoint and commits. Its error is
-// the batch's: every write failed. A write's own error goes to results.
+// execBatch runs the batch in one transaction and commits. Its error is the
+// batch's: every write failed. A write's own error goes to results.
+//
+// Writes rarely fail (a terminal repeat, a refund over the limit), so the
+// batch first runs without savepoints: a savepoint costs two statements and
+// makes SQLite copy every page a write touches to the statement journal. If
+// any write fails, the whole transaction is rolled back, undoing the half
+// of that write that succeeded, and the batch runs again with a savepoint
+// per write, where a failed write is undone alone. Writes may therefore run
+// twice; they touch only their own copies (see writeOp), so the second run
+// sets the same fields again.
 func (w *writer) execBatch(batch []*request, results []error) error {
+	rrn := w.tx.rrn
+	failed, err := w.execFast(batch, rrn)
+	if failed {
+		w.tx.rrn = rrn
+		w.stats.slowBatches.Add(1)
+		err = w.execSavepoints(batch, results, rrn)
+	}
+	if err != nil {
+		w.tx.rrn = rrn // nothing was committed: every number comes back
+	}
+	return err
+}
+
+// execFast runs every write of batch in one transaction without savepoints
+// and commits; failed reports, with the transaction rolled back, that a
+// write failed.
+func (w *writer) execFast(batch []*request, rrn int64) (failed bool, err error) {
+	st, ctx := w.tx.st, w.tx.ctx
+	if _, err := st.begin.ExecContext(ctx); err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	for _, req := range batch {
+		if req.op(&w.tx) != nil {
+			w.rollback()
+			return true, nil
+		}
+	}
+	return false, w.commit(rrn)
+}
+
+// execSavepoints runs each write in its own savepoint and commits.
+func (w *writer) execSavepoints(batch []*request, results []error, rrn int64) error {
 	st, ctx := w.tx.st, w.tx.ctx
 	if _, err := st.begin.ExecContext(ctx); err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -41,13 +82,25 @@ func (w *writer) execBatch(batch []*request, results []error) error {
 		}
 		results[i] = opErr
 	}
+	return w.commit(rrn)
+}
+
+// commit stores the RRN counter if the transaction moved it from rrn, and
+// commits; if either fails, it rolls the transaction back.
+func (w *writer) commit(rrn int64) error {
+	if w.tx.rrn != rrn {
+		if _, err := w.tx.st.setRRN.ExecContext(w.tx.ctx, w.tx.rrn); err != nil {
+			w.rollback()
+			return fmt.Errorf("store the RRN counter: %w", err)
+		}
+	}
 	if w.hooks.commitFault != nil {
 		if err := w.hooks.commitFault(); err != nil {
 			w.rollback()
 			return fmt.Errorf("commit: %w", err)
 		}
 	}
-	if _, err := st.commit.ExecContext(ctx); err != nil {
+	if _, err := w.tx.st.commit.ExecContext(w.tx.ctx); err != nil {
 		w.rollback()
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -63,8 +116,11 @@ func (w *writer) execOne(req *request) (opErr, batchErr error) {
 	if _, err := st.savepoint.ExecContext(ctx); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
+	rrn := w.tx.rrn
 	opErr = req.op(&w.tx)
 	if opErr != nil {
+		w.tx.rrn = rrn
+		clear(w.tx.heads)
 		if _, err := st.rollbackTo.ExecContext(ctx); err != nil {
 			return opErr, fmt.Errorf("roll back a failed write (%v): %w", opErr, err)
 		}
@@ -79,6 +135,7 @@ func (w *writer) execOne(req *request) (opErr, batchErr error) {
 // rolled back by itself there is no transaction left, and either way the
 // batch is already reported failed.
 func (w *writer) rollback() {
+	clear(w.tx.heads)
 	_, _ = w.tx.st.rollback.ExecContext(w.tx.ctx)
 }
 
@@ -94,10 +151,13 @@ type Stats struct {
 	FailedBatches uint64
 	// BatchLargest is the most writes run in one transaction.
 	BatchLargest uint64
+	// SlowBatches is how many batches ran a second time, a savepoint per
+	// write, because a write failed on the first run.
+	SlowBatches uint64
 }
 
 type writerStats struct {
-	writes, commits, failedBatches, batchLargest atomic.Uint64
+	writes, commits, failedBatches, batchLargest, slowBatches atomic.Uint64
 }
 
 func (s *writerStats) noteBatch(n int) {
@@ -112,5 +172,6 @@ func (s *writerStats) snapshot() Stats {
 		Commits:       s.commits.Load(),
 		FailedBatches: s.failedBatches.Load(),
 		BatchLargest:  s.batchLargest.Load(),
+		SlowBatches:   s.slowBatches.Load(),
 	}
 }

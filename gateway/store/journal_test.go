@@ -50,10 +50,15 @@ func TestRRNReusedIsAnInvariantErrorNotADuplicate(t *testing.T) {
 	if err := s.CreateAttempt(t.Context(), first); err != nil {
 		t.Fatal(err)
 	}
-	// Wind the counter back, as a botched restore might.
+	// Wind the counter back, as a botched restore might; the writer reads
+	// the counter when the store opens.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := rawConn(t, path).ExecContext(t.Context(), "UPDATE rrn_sequence SET last = last - 1"); err != nil {
 		t.Fatal(err)
 	}
+	s = openAt(t, path)
 	err := s.CreateAttempt(t.Context(), testPurchase())
 	if !errors.Is(err, ErrInvariant) || errors.Is(err, payment.ErrDuplicate) {
 		t.Errorf("create meeting a used RRN = %v, want ErrInvariant and not ErrDuplicate", err)

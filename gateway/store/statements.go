@@ -46,7 +46,8 @@ type writeStatements struct {
 	begin, commit, rollback        *sql.Stmt
 	savepoint, release, rollbackTo *sql.Stmt
 
-	nextRRN, insertAttempt, insertEvent     *sql.Stmt
+	lastRRN, setRRN                         *sql.Stmt
+	insertAttempt, insertEvent              *sql.Stmt
 	attemptHead, refundsHeld, updateAttempt *sql.Stmt
 
 	upsertMerchant, upsertTerminal *sql.Stmt
@@ -60,7 +61,8 @@ func (w *writeStatements) list() []statement {
 		{&w.savepoint, "SAVEPOINT write"},
 		{&w.release, "RELEASE write"},
 		{&w.rollbackTo, "ROLLBACK TO write"},
-		{&w.nextRRN, queryNextRRN},
+		{&w.lastRRN, queryLastRRN},
+		{&w.setRRN, querySetRRN},
 		{&w.insertAttempt, queryInsertAttempt},
 		{&w.insertEvent, queryInsertEvent},
 		{&w.attemptHead, queryAttemptHead},

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
 // The writer is the group commit: callers queue writes; one goroutine takes
 // every write queued (up to Config.BatchMax) and runs them in one
-// transaction, each inside its own savepoint, then commits once, so one
-// fsync makes the whole batch durable. A write that fails is rolled back to
-// its savepoint alone and the others still commit; if the commit itself
+// transaction, then commits once, so one fsync makes the whole batch
+// durable. A write that fails is undone alone and the others still commit
+// (execBatch says how); if the commit itself
 // fails, every write of the batch fails, so nothing is reported durable that
 // is not.
 //
@@ -21,9 +23,11 @@ import (
 // the writer's: it still commits or fails as a whole even if its caller has
 // given up, and that caller cannot tell which (see writeAbandoned).
 
-// writeOp is one write. It runs on the writer goroutine, inside a savepoint;
-// it must touch only values its caller handed over (copies), since the
-// caller may have returned already.
+// writeOp is one write. It runs on the writer goroutine; it must touch only
+// values its caller handed over (copies), since the caller may have returned
+// already. It may run twice (see execBatch): the second run must set what
+// the first did, as it does when it only derives its results from the
+// transaction.
 type writeOp func(tx *writeTx) error
 
 // writeTx is what a writeOp runs against.
@@ -31,6 +35,30 @@ type writeTx struct {
 	ctx context.Context
 	st  *writeStatements
 	now func() time.Time
+	// rrn is the last RRN handed out. The writer keeps the counter here
+	// rather than bumping its row once per create (a statement each), and
+	// stores it once per transaction, before the commit; a write or a batch
+	// that fails hands its numbers back by restoring it.
+	rrn int64
+	// heads remembers the kind, state and amount of attempts this writer
+	// wrote, so that an update checks its transition without reading the
+	// row back. The writer is the database's only writer, so the copy is
+	// exact; it holds the transaction's view, so it is emptied whenever a
+	// transaction or a savepoint is rolled back. Bounded by headsMax.
+	heads map[string]invariant.Head
+}
+
+// headsMax bounds writeTx.heads; past it the map starts again empty. An
+// attempt is updated a few times in the seconds after its creation, so a
+// recent window is all that pays.
+const headsMax = 1 << 16
+
+// rememberHead records id's head as the transaction now has it.
+func (tx *writeTx) rememberHead(id string, h invariant.Head) {
+	if len(tx.heads) >= headsMax {
+		clear(tx.heads)
+	}
+	tx.heads[id] = h
 }
 
 type request struct {
@@ -75,7 +103,11 @@ func newWriter(ctx context.Context, conn *sql.Conn, cfg Config, hooks writerHook
 	}
 	// The writer's statements run under no caller's context: a write
 	// handed over completes whatever happens to its caller.
-	w.tx = writeTx{ctx: context.Background(), st: &w.statements, now: cfg.Now}
+	w.tx = writeTx{ctx: context.Background(), st: &w.statements, now: cfg.Now, heads: make(map[string]invariant.Head)}
+	if err := w.statements.lastRRN.QueryRowContext(ctx).Scan(&w.tx.rrn); err != nil {
+		w.statements.close()
+		return nil, fmt.Errorf("store: writer: read the RRN counter: %w", err)
+	}
 	return w, nil
 }
 

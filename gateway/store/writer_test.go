@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -162,8 +163,19 @@ func TestFailingWriteInBatchFailsAlone(t *testing.T) {
 			t.Errorf("write %d = %v, want %v", i, err, w.want)
 		}
 	}
-	if after := s.Stats(); after.Commits != before.Commits+1 {
-		t.Errorf("commits %d -> %d, want the batch in one commit", before.Commits, after.Commits)
+	if after := s.Stats(); after.Commits != before.Commits+1 || after.SlowBatches != before.SlowBatches+1 {
+		t.Errorf("commits %d -> %d, slow batches %d -> %d; want the batch in one commit, run again with savepoints",
+			before.Commits, after.Commits, before.SlowBatches, after.SlowBatches)
+	}
+	// The failed creates gave their RRNs back: the good ones are
+	// consecutive, and the next create takes the number after them.
+	next := testPurchase()
+	go func() { <-g.entered; g.release <- struct{}{} }()
+	if err := s.CreateAttempt(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if rrn(t, good2) != rrn(t, good1)+1 || rrn(t, next) != rrn(t, good2)+1 {
+		t.Errorf("RRNs %s, %s, then %s: want consecutive numbers, the failed writes' given back", good1.RRN, good2.RRN, next.RRN)
 	}
 	for _, a := range []*payment.Attempt{good1, good2} {
 		if events, err := s.Events(ctx, a.ID); err != nil || len(events) != 1 {
@@ -175,6 +187,15 @@ func TestFailingWriteInBatchFailsAlone(t *testing.T) {
 			t.Errorf("failed write %s left traces: %v", a.ID, err)
 		}
 	}
+}
+
+func rrn(t *testing.T, a *payment.Attempt) int {
+	t.Helper()
+	n, err := strconv.Atoi(a.RRN)
+	if err != nil {
+		t.Fatalf("%s has RRN %q: %v", a.ID, a.RRN, err)
+	}
+	return n
 }
 
 func refundOf(p *payment.Attempt, minor int64) *payment.Attempt {
