@@ -49,8 +49,9 @@ not the earlier ones were answered; --concurrency then bounds the purchases
 in flight per terminal. A purchase that finds its terminal's bound reached
 waits, and its latency counts from when it was due, not from when it went
 out (the correction for coordinated omission); the summary gives the rate
-achieved against the target, and how many purchases went out more than
-1 ms late.
+achieved against the target, how many purchases went out more than 1 ms
+late, and how many were due but never sent because the run ended while
+the terminals were still behind (unsent).
 
 With --echo the terminals drive a bare length-prefixed TCP echo server
 instead of the gateway, with the same purchase frames: the ceiling of the

@@ -129,7 +129,7 @@ func printLoadSummary(w io.Writer, s *load.Summary) {
 	fmt.Fprintf(tw, "time\tlast purchase sent at %.2f s, ended at %.2f s, then %.2f s finishing advices\n", s.LastSent.Seconds(), s.Elapsed.Seconds(), s.Drain.Seconds())
 	fmt.Fprintf(tw, "throughput\t%.1f purchases answered per second\n", s.Throughput())
 	if s.Mode == load.ModeOpen {
-		fmt.Fprintf(tw, "rate\t%.1f sent per second against a target of %.1f; %d sent more than %s late\n", s.SendRate(), s.Rate, s.Late, load.LateAfter)
+		fmt.Fprintf(tw, "rate\t%.1f sent per second against a target of %.1f; %d sent more than %s late, %d due but never sent\n", s.SendRate(), s.Rate, s.Late, load.LateAfter, s.Unsent)
 	}
 	fmt.Fprintf(tw, "errors\t%d\n", s.Errors())
 	l := s.Latency
@@ -167,6 +167,7 @@ type loadJSON struct {
 	TargetRate      float64        `json:"target_rate_per_s"`
 	AchievedRate    float64        `json:"achieved_rate_per_s"`
 	Late            int64          `json:"late"`
+	Unsent          int64          `json:"unsent"`
 	Errors          int64          `json:"errors"`
 	Terminals       int            `json:"terminals"`
 	Concurrency     int            `json:"concurrency"`
@@ -221,7 +222,7 @@ type latencyJSON struct {
 func printLoadJSON(w io.Writer, s *load.Summary) error {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	doc := loadJSON{
-		Addr: s.Addr, Mode: s.Mode, Host: "gateway", TargetRate: s.Rate, AchievedRate: s.SendRate(), Late: s.Late, Errors: s.Errors(),
+		Addr: s.Addr, Mode: s.Mode, Host: "gateway", TargetRate: s.Rate, AchievedRate: s.SendRate(), Late: s.Late, Unsent: s.Unsent, Errors: s.Errors(),
 		Terminals: s.Terminals, Concurrency: s.Concurrency, Mix: s.Mix,
 		LastSentSeconds: s.LastSent.Seconds(), ElapsedSeconds: s.Elapsed.Seconds(), DrainSeconds: s.Drain.Seconds(),
 		Sent: s.Sent, Answered: s.Answered, NoAnswer: s.NoAnswer,

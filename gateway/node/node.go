@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/meridian-gw/meridian/fx"
 	"github.com/meridian-gw/meridian/gateway/admin"
 	"github.com/meridian-gw/meridian/gateway/config"
@@ -188,6 +190,10 @@ func (n *Node) SimulatorURL(scheme string) string {
 	}
 	return ""
 }
+
+// Metrics is the node's metrics registry, for tools in the same process
+// (posim bench reads the stage timings from it).
+func (n *Node) Metrics() prometheus.Gatherer { return n.metrics.Registry }
 
 // Store is the node's store, for inspection by tools and tests.
 func (n *Node) Store() payment.Store { return n.store }

@@ -170,7 +170,8 @@ type Runner struct {
 	mu           sync.Mutex // guards the fields below
 	start        time.Time
 	purchasesEnd time.Time
-	connectErr   error // the last failed connection attempt's error
+	sendingEnd   time.Time // when the sending of new purchases ended
+	connectErr   error     // the last failed connection attempt's error
 	signOnRC     string
 	otherRCs     map[string]int64 // RCs that are not two digits
 }
@@ -283,12 +284,16 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		purchaseCtx, cancel = context.WithTimeout(purchaseCtx, r.cfg.Duration)
 		defer cancel()
 	}
+	// sendingEnded receives when the sending of purchases ended: Duration
+	// passed, Stop was called, ctx ended, or the workers were all done.
+	sendingEnded := make(chan time.Time, 1)
 	go func() {
 		select {
 		case <-r.stop:
 			endPurchases()
 		case <-purchaseCtx.Done():
 		}
+		sendingEnded <- r.clock.now()
 	}()
 	adviceCtx, endAdvices := context.WithCancel(runCtx)
 	defer endAdvices()
@@ -312,8 +317,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	workers.Wait()
+	endPurchases() // no worker is left: sending has ended if it had not yet
+	stopped := <-sendingEnded
 	r.mu.Lock()
 	r.purchasesEnd = r.clock.now()
+	r.sendingEnd = stopped
 	r.mu.Unlock()
 	for _, t := range terminals {
 		close(t.advices) // no worker is left to store one

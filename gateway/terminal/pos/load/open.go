@@ -38,11 +38,52 @@ func (t *terminal) takeScheduled(ctx context.Context) (uint64, time.Time, bool) 
 	if cfg.Count > 0 && n >= uint64(cfg.Count) {
 		return 0, time.Time{}, false
 	}
-	due := time.Duration(float64(n) / cfg.Rate * float64(time.Second))
+	due := dueAfter(n, cfg.Rate)
 	if cfg.Duration > 0 && due >= cfg.Duration {
 		return 0, time.Time{}, false
 	}
 	return n, t.start.Add(due), true
+}
+
+// dueAfter is when request n of an open loop at rate is due, from the start.
+func dueAfter(n uint64, rate float64) time.Duration {
+	return time.Duration(float64(n) / rate * float64(time.Second))
+}
+
+// dueBy counts the requests of the open loop's schedule due at or before
+// elapsed from the start: those the run should have sent had sending
+// ended then.
+func (r *Runner) dueBy(elapsed time.Duration) int64 {
+	cfg := &r.cfg
+	if cfg.Rate <= 0 || elapsed < 0 {
+		return 0
+	}
+	if cfg.Duration > 0 && elapsed >= cfg.Duration {
+		elapsed = cfg.Duration - 1 // due times are before Duration
+	}
+	included := func(n uint64) bool {
+		return (cfg.Count == 0 || n < uint64(cfg.Count)) && dueAfter(n, cfg.Rate) <= elapsed
+	}
+	// The estimate is off by rounding at most; the loops correct it.
+	n := uint64(elapsed.Seconds()*cfg.Rate) + 1
+	if cfg.Count > 0 {
+		n = min(n, uint64(cfg.Count))
+	}
+	for n > 0 && !included(n-1) {
+		n--
+	}
+	for included(n) {
+		n++
+	}
+	return int64(n)
+}
+
+// unsent counts the requests that were due before sending ended, at
+// stopped from the start, but never went out: the generator fell behind
+// (every worker of their terminal waiting for an answer, or the connection
+// being made again) and did not catch up before the end.
+func (r *Runner) unsent(stopped time.Duration) int64 {
+	return max(r.dueBy(stopped)-r.counts.sent.Load(), 0)
 }
 
 // workScheduled sends the terminal's requests on their schedule until the

@@ -110,10 +110,36 @@ func runScheduled(t *testing.T, stall time.Duration) *Summary {
 	if err := s.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if s.Sent != 3 || s.Approved != 3 {
-		t.Fatalf("sent %d, echoed unchanged %d; want 3 and 3", s.Sent, s.Approved)
+	if s.Sent != 3 || s.Approved != 3 || s.Unsent != 0 {
+		t.Fatalf("sent %d, echoed unchanged %d, unsent %d; want 3, 3 and 0", s.Sent, s.Approved, s.Unsent)
 	}
 	return s
+}
+
+func TestScheduleCountsWhatWasDue(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		elapsed time.Duration
+		want    int64
+	}{
+		{"The first purchase is due at the start", Config{Rate: 10, Count: 3}, 0, 1},
+		{"One just before the next due time", Config{Rate: 10, Count: 3}, 99 * time.Millisecond, 1},
+		{"One at its due time counts", Config{Rate: 10, Count: 3}, 100 * time.Millisecond, 2},
+		{"Never more than Count", Config{Rate: 10, Count: 3}, time.Hour, 3},
+		{"Nothing due at Duration or after it", Config{Rate: 1000, Duration: 200 * time.Millisecond}, time.Hour, 200},
+		{"The last one before Duration", Config{Rate: 1000, Duration: 200 * time.Millisecond}, 199 * time.Millisecond, 200},
+		{"A rate that does not divide a second", Config{Rate: 3, Duration: time.Hour}, time.Second, 4},
+		{"Before the start", Config{Rate: 3, Duration: time.Hour}, -time.Second, 0},
+		{"A closed loop has no schedule", Config{Count: 10}, time.Hour, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Runner{cfg: tc.cfg}
+			if got := r.dueBy(tc.elapsed); got != tc.want {
+				t.Errorf("dueBy(%s) = %d, want %d", tc.elapsed, got, tc.want)
+			}
+		})
+	}
 }
 
 func TestOpenLoopCorrectsForCoordinatedOmission(t *testing.T) {

@@ -71,11 +71,16 @@ type Summary struct {
 	// Mode is ModeClosed or ModeOpen; Echo says the host was an echo
 	// server (Config.Echo). Rate is the open loop's target, purchases a
 	// second; Late counts its purchases sent more than LateAfter after
-	// they were due.
-	Mode string
-	Echo bool
-	Rate float64
-	Late int64
+	// they were due; Unsent those that were due before the sending ended
+	// but never went out, because the load generator fell behind (its
+	// connections' Concurrency bounds reached, or being made again) and
+	// the run ended first. Sent + Unsent is what the schedule held until
+	// then; a run that kept up has Unsent 0.
+	Mode   string
+	Echo   bool
+	Rate   float64
+	Late   int64
+	Unsent int64
 	// LastSent is when the last purchase was sent, Elapsed when the last
 	// one ended (answered or given up), both from the start; Drain is the
 	// time spent on advices after that.
@@ -120,12 +125,18 @@ type Latency struct {
 // SendRate is the rate purchases were sent at, a second: the intervals
 // between the first and the last sent over the time they spanned (the
 // first goes out at the start). In the open loop it is the achieved rate,
-// to set against Rate.
+// to set against Rate, and the time is at least the schedule's span up to
+// the last purchase due, sent or not, so that purchases left unsent lower
+// it instead of vanishing from it.
 func (s *Summary) SendRate() float64 {
-	if s.Sent < 2 || s.LastSent <= 0 {
+	span := s.LastSent
+	if s.Rate > 0 && s.Sent+s.Unsent > 1 {
+		span = max(span, dueAfter(uint64(s.Sent+s.Unsent-1), s.Rate))
+	}
+	if s.Sent < 2 || span <= 0 {
 		return 0
 	}
-	return float64(s.Sent-1) / s.LastSent.Seconds()
+	return float64(s.Sent-1) / span.Seconds()
 }
 
 // Errors counts the purchases that failed for the load generator rather
@@ -150,6 +161,8 @@ func (s *Summary) Throughput() float64 {
 // bug of the load generator, not of the host.
 func (s *Summary) Check() error {
 	switch {
+	case s.Unsent < 0 || (s.Mode != ModeOpen && s.Unsent != 0):
+		return fmt.Errorf("load: %d unsent in a %s loop", s.Unsent, s.Mode)
 	case s.Sent != s.Answered+s.NoAnswer:
 		return fmt.Errorf("load: %d sent, but %d answered and %d without an answer", s.Sent, s.Answered, s.NoAnswer)
 	case s.Answered != s.Approved+s.Declined+s.Unavailable:
@@ -165,7 +178,7 @@ func (s *Summary) Check() error {
 func (r *Runner) summary() *Summary {
 	c := &r.counts
 	r.mu.Lock()
-	start, end := r.start, r.purchasesEnd
+	start, end, sendingEnd := r.start, r.purchasesEnd, r.sendingEnd
 	signOnRC := r.signOnRC
 	codes := make([]ResponseCodeCount, 0, len(r.otherRCs))
 	for rc, n := range r.otherRCs {
@@ -191,6 +204,7 @@ func (r *Runner) summary() *Summary {
 		Echo:            r.cfg.Echo,
 		Rate:            r.cfg.Rate,
 		Late:            c.late.Load(),
+		Unsent:          r.unsent(sendingEnd.Sub(start)),
 		LastSent:        time.Duration(r.lastSent.Load()),
 		Elapsed:         end.Sub(start),
 		Drain:           r.clock.now().Sub(end),
