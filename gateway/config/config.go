@@ -152,6 +152,10 @@ type Adapter struct {
 	// health probe decides. Defaults 5 and 5s.
 	BreakerFailures int           `yaml:"breaker_failures"`
 	BreakerOpenFor  time.Duration `yaml:"breaker_open_for"`
+	// Connections is how many gRPC connections the gateway spreads its
+	// calls to this adapter over; default one per two cores, 1 to 4
+	// (schemes.DefaultConnections), at most schemes.MaxConnections.
+	Connections int `yaml:"connections"`
 	// Markup (percent over the ECB reference rate) and Rounding ("half_up",
 	// default, or "half_even") of conversions charged through this scheme.
 	Markup   string `yaml:"markup"`
@@ -284,6 +288,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: tls needs both cert_file and key_file, or neither", where))
 		case a.SimulatorAddr != "" && !a.Simulator:
 			errs = append(errs, fmt.Errorf("%s: simulator_addr needs simulator: true", where))
+		case a.Connections < 0 || a.Connections > schemes.MaxConnections:
+			errs = append(errs, fmt.Errorf("%s: connections %d: want 1 to %d, or 0 for the default", where, a.Connections, schemes.MaxConnections))
 		}
 		seen[a.Scheme] = true
 	}

@@ -50,6 +50,8 @@ func TestParseRejectsWhatItCannotRun(t *testing.T) {
 		{"a built-in adapter for a scheme without a reference adapter", "adapters: [{scheme: GCASH, builtin: true, simulator: true}]\n", "no built-in adapter"},
 		{"tls on a built-in adapter", "adapters: [{scheme: ALIPAYPLUS, builtin: true, simulator: true, tls: {ca_file: ca.pem}}]\n", "not a built-in"},
 		{"a client certificate without its key", "adapters: [{scheme: ALIPAYPLUS, address: 'x:1', tls: {cert_file: c.pem}}]\n", "both cert_file and key_file"},
+		{"a negative number of adapter connections", "adapters: [{scheme: ALIPAYPLUS, address: 'x:1', connections: -1}]\n", "connections -1"},
+		{"more adapter connections than the limit", "adapters: [{scheme: ALIPAYPLUS, address: 'x:1', connections: 65}]\n", "connections 65"},
 		{"a simulator address without a simulator", "adapters: [{scheme: ALIPAYPLUS, address: 'x:1', simulator_addr: '127.0.0.1:1'}]\n", "simulator_addr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,6 +80,9 @@ func TestTheDocumentedExampleParses(t *testing.T) {
 	}
 	if cfg.FX.Source != "ecb" || cfg.FX.MaxAge != 126*time.Hour {
 		t.Errorf("example fx = %+v", cfg.FX)
+	}
+	if cfg.Adapters[2].Connections != 2 {
+		t.Errorf("example adapter connections = %d, want 2", cfg.Adapters[2].Connections)
 	}
 	if cfg.Adapters[0].BreakerFailures != 5 || cfg.Payment.GiveUpAge != 72*time.Hour {
 		t.Errorf("example breaker and give-up settings = %+v %+v", cfg.Adapters[0], cfg.Payment)

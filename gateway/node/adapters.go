@@ -57,7 +57,7 @@ func (n *Node) startAdapters(ctx context.Context) error {
 			target = addr
 		}
 		c, err := schemes.NewClient(schemes.ClientConfig{
-			Scheme: a.Scheme, Target: target, CallTimeout: a.CallTimeout, DialOptions: dial,
+			Scheme: a.Scheme, Target: target, CallTimeout: a.CallTimeout, DialOptions: dial, Connections: a.Connections,
 			Breaker: schemes.BreakerConfig{Failures: a.BreakerFailures, OpenFor: a.BreakerOpenFor},
 		})
 		if err != nil {
