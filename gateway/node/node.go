@@ -107,6 +107,9 @@ func (n *Node) startEngine(router *schemes.Router) error {
 	if err != nil {
 		return err
 	}
+	// The store's configuration generation lets the engine keep the
+	// merchants, terminals and policies it reads in memory.
+	versions, _ := n.store.(payment.ConfigVersion)
 	engine, err := payment.New(payment.Config{
 		FX:                  quoter,
 		RefundAtCurrentRate: n.cfg.FX.RefundRate == "current",
@@ -125,6 +128,7 @@ func (n *Node) startEngine(router *schemes.Router) error {
 		OrderPollInterval:   p.OrderPollInterval,
 		CheckQR:             checkQR,
 		Policies:            policiesOf(n.store),
+		ConfigVersion:       versions,
 		Logger:              n.log,
 		Observer:            n.metrics.Observer(),
 	})

@@ -147,6 +147,17 @@ type Config struct {
 	// by its acquirer; nil sets none.
 	Policies Policies
 
+	// ConfigVersion tells the generation of the merchants, terminals and
+	// policies Store and Policies hold. With it the engine keeps those
+	// rows in memory and reads one again only once the generation has
+	// moved on since it was read, so that an acquirer's change still
+	// takes effect on the next request; nil reads them on every request.
+	ConfigVersion ConfigVersion
+	// DirectoryMax bounds how many terminals, and as many merchants and
+	// policies, the engine keeps with ConfigVersion; the least recently
+	// used go first. Default DefaultDirectoryMax (50,000).
+	DirectoryMax int
+
 	// FX locks exchange-rate quotes for schemes that cannot be charged in
 	// the merchant's currency; nil refuses such purchases (RC 91).
 	FX Quoter
@@ -174,6 +185,7 @@ type Engine struct {
 	log  *slog.Logger
 	live liveSet
 	kick chan struct{}
+	dir  *directory // nil without Config.ConfigVersion
 
 	wg sync.WaitGroup // resolver steps in flight
 
@@ -247,12 +259,17 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
+	dir, err := newDirectory(cfg.ConfigVersion, cfg.DirectoryMax)
+	if err != nil {
+		return nil, fmt.Errorf("payment: directory: %w", err)
+	}
 	base, stop := context.WithCancel(context.Background())
 	return &Engine{
 		cfg:  cfg,
 		log:  cfg.Logger,
 		live: liveSet{m: make(map[string]*live)},
 		kick: make(chan struct{}, 1),
+		dir:  dir,
 		base: base,
 		stop: stop,
 	}, nil

@@ -35,12 +35,13 @@ type Policies interface {
 	PurchasesSince(ctx context.Context, terminalID string, since time.Time) (int, error)
 }
 
-// policyOf returns the merchant's policy, the zero one without Policies.
-func (e *Engine) policyOf(ctx context.Context, m *Merchant) (MerchantPolicy, error) {
+// policyOf returns the merchant's policy at configuration generation g,
+// the zero one without Policies.
+func (e *Engine) policyOf(ctx context.Context, g generation, m *Merchant) (MerchantPolicy, error) {
 	if e.cfg.Policies == nil {
 		return MerchantPolicy{}, nil
 	}
-	p, err := e.cfg.Policies.MerchantPolicy(ctx, m.ID)
+	p, err := e.merchantPolicy(ctx, g, m.ID)
 	if err != nil {
 		return MerchantPolicy{}, fmt.Errorf("%w: load merchant policy: %v", ErrSystem, err)
 	}

@@ -280,14 +280,15 @@ func (e *Engine) decline(ctx context.Context, l *live, reason Reason, schemeCode
 // an active merchant and terminal, an acceptable amount, and the
 // merchant's frequency limits. It returns the merchant and its policy.
 func (e *Engine) admit(ctx context.Context, merchantID string, key TerminalKey, amount Money) (*Merchant, MerchantPolicy, error) {
-	m, err := e.merchantFor(ctx, merchantID, key.TerminalID)
+	g := e.generation(ctx)
+	m, err := e.merchantAt(ctx, g, merchantID, key.TerminalID)
 	if err != nil {
 		return nil, MerchantPolicy{}, err
 	}
 	if err := checkAmount(m, amount); err != nil {
 		return nil, MerchantPolicy{}, err
 	}
-	policy, err := e.policyOf(ctx, m)
+	policy, err := e.policyOf(ctx, g, m)
 	if err != nil {
 		return nil, MerchantPolicy{}, err
 	}
@@ -300,7 +301,12 @@ func (e *Engine) admit(ctx context.Context, merchantID string, key TerminalKey, 
 // merchantFor loads the merchant of a request and checks that the terminal
 // is one of its own and that neither is suspended.
 func (e *Engine) merchantFor(ctx context.Context, merchantID, terminalID string) (*Merchant, error) {
-	t, err := e.cfg.Store.Terminal(ctx, terminalID)
+	return e.merchantAt(ctx, e.generation(ctx), merchantID, terminalID)
+}
+
+// merchantAt is merchantFor at configuration generation g.
+func (e *Engine) merchantAt(ctx context.Context, g generation, merchantID, terminalID string) (*Merchant, error) {
+	t, err := e.terminal(ctx, g, terminalID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrUnknownMerchant
 	}
@@ -310,7 +316,7 @@ func (e *Engine) merchantFor(ctx context.Context, merchantID, terminalID string)
 	if t.Suspended || t.MerchantID != merchantID {
 		return nil, ErrUnknownMerchant
 	}
-	m, err := e.cfg.Store.Merchant(ctx, merchantID)
+	m, err := e.merchant(ctx, g, merchantID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrUnknownMerchant
 	}
@@ -333,7 +339,7 @@ func (e *Engine) CheckTerminal(ctx context.Context, merchantID, terminalID strin
 // TerminalKnown reports whether a terminal id is onboarded and active, for
 // network management messages that carry no merchant id.
 func (e *Engine) TerminalKnown(ctx context.Context, terminalID string) error {
-	t, err := e.cfg.Store.Terminal(ctx, terminalID)
+	t, err := e.terminal(ctx, e.generation(ctx), terminalID)
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Suspended) {
 		return ErrUnknownMerchant
 	}

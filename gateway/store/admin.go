@@ -50,13 +50,15 @@ func (tx adminTx) queryRow(query string, args ...any) *sql.Row {
 }
 
 // write runs op in the writer's transaction, as one savepoint: if op fails,
-// nothing it wrote stays.
+// nothing it wrote stays. Any admin write may change what the engine
+// reads (a merchant, a terminal, a policy): each moves the configuration
+// generation on (SQLite.writeConfig).
 func (a *AdminStore) write(ctx context.Context, op func(tx adminTx) error) error {
 	if err := a.s.checkOpen(); err != nil {
 		return err
 	}
 	conn := a.s.write
-	return a.s.writer.do(ctx, func(tx *writeTx) error { return op(adminTx{writeTx: tx, conn: conn}) })
+	return a.s.writeConfig(ctx, func(tx *writeTx) error { return op(adminTx{writeTx: tx, conn: conn}) })
 }
 
 // read returns the read pool, or ErrClosed.

@@ -10,6 +10,8 @@ import (
 	"github.com/meridian-gw/meridian/gateway/store/invariant"
 )
 
+var _ payment.ConfigVersion = (*SQLite)(nil)
+
 // Merchants and terminals are created or replaced in place (an upsert, not
 // INSERT OR REPLACE, which would delete the row and so break the terminals'
 // foreign key), keeping the first CreatedAt.
@@ -48,7 +50,7 @@ func (s *SQLite) PutMerchant(ctx context.Context, m *payment.Merchant) error {
 	schemes := encodeSchemes(m.Schemes)
 	row := *m
 	var createdAt, updatedAt int64
-	err := s.writer.do(ctx, func(tx *writeTx) error {
+	err := s.writeConfig(ctx, func(tx *writeTx) error {
 		updatedAt = encodeTime(tx.stamp())
 		return tx.st.upsertMerchant.QueryRowContext(tx.ctx, row.ID, row.LegalName, row.TradingName,
 			row.MCC, row.Country, row.City, row.Currency, schemes, encodeBool(row.Suspended),
@@ -73,7 +75,7 @@ func (s *SQLite) PutTerminal(ctx context.Context, t *payment.Terminal) error {
 	}
 	row := *t
 	var createdAt, updatedAt int64
-	err := s.writer.do(ctx, func(tx *writeTx) error {
+	err := s.writeConfig(ctx, func(tx *writeTx) error {
 		updatedAt = encodeTime(tx.stamp())
 		err := tx.st.upsertTerminal.QueryRowContext(tx.ctx, row.ID, row.MerchantID, row.StoreID,
 			encodeBool(row.Suspended), updatedAt).Scan(&createdAt)
@@ -129,4 +131,46 @@ func (s *SQLite) Terminal(ctx context.Context, id string) (*payment.Terminal, er
 	t.Suspended = suspended != 0
 	t.CreatedAt, t.UpdatedAt = decodeTime(createdAt), decodeTime(updatedAt)
 	return &t, nil
+}
+
+// ConfigVersion returns the generation of the merchants, terminals and
+// merchant policies the engine reads (payment.ConfigVersion). The process
+// that opened the store is the database's one writer, so the generation is
+// a counter in memory, starting at 0 at each open, which every write that
+// may change one of those rows (PutMerchant, PutTerminal, every admin
+// write) moves on before it returns, committed or not. Writes by another
+// process on the same file do not move it: the only one there is,
+// `meridiand acquirers`, changes nothing the engine reads.
+func (s *SQLite) ConfigVersion(context.Context) (uint64, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, fmt.Errorf("store: config version: %w", err)
+	}
+	return s.configVersion.Load(), nil
+}
+
+// writeConfig runs op as the writer runs any write, for a write that may
+// change what the engine reads: once the write has committed or failed it
+// moves the configuration generation on, before returning, so that a
+// request arriving afterwards reads the rows again. A write its caller
+// stopped waiting for (writeAbandoned) may commit later still: the
+// generation moves on again once it has.
+func (s *SQLite) writeConfig(ctx context.Context, op writeOp) error {
+	err := s.writer.do(ctx, op)
+	s.configVersion.Add(1)
+	var abandoned writeAbandoned
+	if errors.As(err, &abandoned) {
+		go s.configChangedLater()
+	}
+	return err
+}
+
+// configChangedLater moves the configuration generation on once every write
+// queued so far has committed or failed: the writer takes writes in the
+// order they were queued and answers one only after its transaction has
+// ended, so the writes before an empty one queued now have ended when it is
+// answered. It ends when the writer has answered, or at once if the store
+// is closed.
+func (s *SQLite) configChangedLater() {
+	_ = s.writer.do(context.Background(), func(*writeTx) error { return nil })
+	s.configVersion.Add(1)
 }

@@ -51,6 +51,11 @@ type SQLite struct {
 	readDB *sql.DB
 	reads  readStatements
 
+	// configVersion is the generation ConfigVersion returns: moved on
+	// after every write that may change a merchant, terminal or merchant
+	// policy has committed or failed, before its caller is answered.
+	configVersion atomic.Uint64
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error

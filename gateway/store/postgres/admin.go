@@ -69,10 +69,16 @@ func (tx adminTx) queryRow(query string, args ...any) pgx.Row {
 
 // write runs op in a transaction of its own; if op fails, nothing it wrote
 // stays. A transaction the server aborts as a deadlock victim is run again
-// (Store.write), so op must start from its arguments each time.
+// (Store.write), so op must start from its arguments each time. Any admin
+// write may change what the engine reads (a merchant, a terminal, a
+// policy): each moves the configuration generation on in its transaction
+// (ConfigVersion), after op.
 func (a *AdminStore) write(ctx context.Context, op func(tx adminTx) error) error {
 	return a.s.write(ctx, true, func(q querier) error {
-		return op(adminTx{ctx: ctx, q: q, now: a.s.stamp()})
+		if err := op(adminTx{ctx: ctx, q: q, now: a.s.stamp()}); err != nil {
+			return err
+		}
+		return bumpConfigVersion(ctx, q)
 	})
 }
 

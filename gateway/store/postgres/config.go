@@ -23,6 +23,12 @@ type Config struct {
 	// need a second try.
 	TxTriesMax int
 
+	// VersionReadTimeout bounds one read of the configuration generation
+	// (ConfigVersion), which the requests arriving meanwhile share and
+	// wait for; each also stops waiting when its own context ends. Zero
+	// means VersionReadTimeoutDefault (2 s).
+	VersionReadTimeout time.Duration
+
 	// Now stamps CreatedAt, UpdatedAt and events given no time. Nil means
 	// time.Now. Every node stamps with its own clock.
 	Now func() time.Time
@@ -30,15 +36,16 @@ type Config struct {
 
 // Defaults of Config; see its fields.
 const (
-	MaxConnsDefault   = 16
-	TxTriesMaxDefault = 3
+	MaxConnsDefault           = 16
+	TxTriesMaxDefault         = 3
+	VersionReadTimeoutDefault = 2 * time.Second
 )
 
 // withDefaults returns c with every zero field set to its default, or an
 // error for a negative setting, which is a mistake rather than a wish.
 // dsnMaxConns reports whether the DSN set pool_max_conns itself.
 func (c Config) withDefaults(dsnMaxConns bool) (Config, error) {
-	if c.MaxConns < 0 || c.TxTriesMax < 0 {
+	if c.MaxConns < 0 || c.TxTriesMax < 0 || c.VersionReadTimeout < 0 {
 		return c, errors.New("postgres: config: negative setting")
 	}
 	if c.MaxConns == 0 && !dsnMaxConns {
@@ -46,6 +53,9 @@ func (c Config) withDefaults(dsnMaxConns bool) (Config, error) {
 	}
 	if c.TxTriesMax == 0 {
 		c.TxTriesMax = TxTriesMaxDefault
+	}
+	if c.VersionReadTimeout == 0 {
+		c.VersionReadTimeout = VersionReadTimeoutDefault
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -14,7 +14,9 @@ import (
 
 // Merchants and terminals are created or replaced in place, keeping the
 // first CreatedAt. An upsert is one statement, so two nodes putting the
-// same merchant at once both succeed, the later one's fields standing.
+// same merchant at once both succeed, the later one's fields standing; it
+// runs in a transaction with the move of the configuration generation
+// (ConfigVersion) that follows it.
 const (
 	queryUpsertMerchant = `INSERT INTO merchants (id, legal_name, trading_name, mcc, country, city,
 			currency, schemes, suspended, max_amount, created_at, updated_at)
@@ -49,10 +51,14 @@ func (s *Store) PutMerchant(ctx context.Context, m *payment.Merchant) error {
 		schemes = []string{} // NOT NULL: pgx sends a nil slice as NULL
 	}
 	var createdAt, updatedAt time.Time
-	err := s.write(ctx, false, func(q querier) error {
+	err := s.write(ctx, true, func(q querier) error {
 		updatedAt = s.stamp()
-		return q.QueryRow(ctx, queryUpsertMerchant, m.ID, m.LegalName, m.TradingName, m.MCC,
+		err := q.QueryRow(ctx, queryUpsertMerchant, m.ID, m.LegalName, m.TradingName, m.MCC,
 			m.Country, m.City, m.Currency, schemes, m.Suspended, m.MaxAmount, updatedAt).Scan(&createdAt)
+		if err != nil {
+			return err
+		}
+		return bumpConfigVersion(ctx, q)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: put merchant %s: %w", m.ID, err)
@@ -69,14 +75,17 @@ func (s *Store) PutTerminal(ctx context.Context, t *payment.Terminal) error {
 		return fmt.Errorf("postgres: put terminal: %w", err)
 	}
 	var createdAt, updatedAt time.Time
-	err := s.write(ctx, false, func(q querier) error {
+	err := s.write(ctx, true, func(q querier) error {
 		updatedAt = s.stamp()
 		err := q.QueryRow(ctx, queryUpsertTerminal, t.ID, t.MerchantID, t.StoreID, t.Suspended, updatedAt).
 			Scan(&createdAt)
 		if code, _ := pgCode(err); code == codeForeignKeyViolation {
 			return fmt.Errorf("merchant %s: %w: %w", t.MerchantID, payment.ErrNotFound, err)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return bumpConfigVersion(ctx, q)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: put terminal %s: %w", t.ID, err)

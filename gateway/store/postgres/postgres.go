@@ -45,6 +45,10 @@ type Store struct {
 	cfg    Config
 	pool   *pgxpool.Pool
 	closed atomic.Bool
+
+	// versions shares reads of the configuration generation among the
+	// requests that arrive together (ConfigVersion).
+	versions versionBarrier
 }
 
 // Open connects to the database dsn names (a URL or key=value string, as
@@ -74,6 +78,7 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{cfg: cfg, pool: pool}
+	s.versions = versionBarrier{read: s.readConfigVersion, timeout: cfg.VersionReadTimeout}
 	if err := s.start(ctx, migrations); err != nil {
 		pool.Close()
 		return nil, err
