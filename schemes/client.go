@@ -69,8 +69,13 @@ type Client struct {
 	callTimeout time.Duration
 	conns       []*grpc.ClientConn
 	apis        []schemev1.SchemeAdapterClient // apis[i] calls over conns[i]
+	muxes       []*payMux                      // muxes[i] streams Pay over conns[i]
 	next        atomic.Uint64                  // round-robin position in apis
 	breaker     *breaker
+	// payStream is set once the adapter's capabilities say it serves
+	// PayStream: Pay then goes over the muxes.
+	payStream  atomic.Bool
+	stopStream context.CancelFunc // ends every PayStream, at Close
 
 	mu   sync.Mutex // guards caps
 	caps *schemev1.Capabilities
@@ -100,11 +105,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultCallTimeout
 	}
+	streamCtx, stopStream := context.WithCancel(context.Background())
 	c := &Client{
 		scheme:      cfg.Scheme,
 		target:      cfg.Target,
 		callTimeout: timeout,
 		breaker:     newBreaker(cfg.Scheme, cfg.Breaker, cfg.Now),
+		stopStream:  stopStream,
 	}
 	for range n {
 		conn, err := grpc.NewClient(cfg.Target, opts...)
@@ -112,20 +119,24 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			c.Close()
 			return nil, fmt.Errorf("schemes: client for %s at %s: %w", cfg.Scheme, cfg.Target, err)
 		}
+		api := schemev1.NewSchemeAdapterClient(conn)
 		c.conns = append(c.conns, conn)
-		c.apis = append(c.apis, schemev1.NewSchemeAdapterClient(conn))
+		c.apis = append(c.apis, api)
+		c.muxes = append(c.muxes, &payMux{api: api, ctx: streamCtx})
 	}
 	return c, nil
 }
 
-// api picks the connection for the next call, round-robin. It takes no lock:
-// the counter is the only state the callers share.
-func (c *Client) api() schemev1.SchemeAdapterClient {
+// pick chooses the connection for the next call, round-robin. It takes no
+// lock: the counter is the only state the callers share.
+func (c *Client) pick() int {
 	if len(c.apis) == 1 {
-		return c.apis[0]
+		return 0
 	}
-	return c.apis[c.next.Add(1)%uint64(len(c.apis))]
+	return int(c.next.Add(1) % uint64(len(c.apis)))
 }
+
+func (c *Client) api() schemev1.SchemeAdapterClient { return c.apis[c.pick()] }
 
 // Scheme is the scheme id this client serves.
 func (c *Client) Scheme() string { return c.scheme }
@@ -159,6 +170,7 @@ func (c *Client) Refresh(ctx context.Context) (*schemev1.Capabilities, error) {
 	c.mu.Lock()
 	c.caps = caps
 	c.mu.Unlock()
+	c.payStream.Store(caps.GetSupportsPayStream())
 	return caps, nil
 }
 
@@ -214,10 +226,18 @@ func call[Resp any](ctx context.Context, c *Client, f func(context.Context) (Res
 	return resp, err
 }
 
-// Pay sends a payment. An error means the outcome is unknown, unless it
-// wraps ErrCircuitOpen: then the call was never sent.
+// Pay sends a payment: over PayStream once the adapter's capabilities (read
+// by Capabilities or Refresh) say it serves it, else as a unary call. An
+// error means the outcome is unknown, unless it wraps ErrCircuitOpen: then
+// the call was never sent.
 func (c *Client) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
-	return call(ctx, c, func(ctx context.Context) (*schemev1.PayResponse, error) { return c.api().Pay(ctx, req) })
+	return call(ctx, c, func(ctx context.Context) (*schemev1.PayResponse, error) {
+		i := c.pick()
+		if c.payStream.Load() {
+			return c.muxes[i].pay(ctx, req)
+		}
+		return c.apis[i].Pay(ctx, req)
+	})
 }
 
 // Inquire asks for the state of an earlier Pay.
@@ -243,6 +263,7 @@ func (c *Client) CreateOrder(ctx context.Context, req *schemev1.CreateOrderReque
 
 // Close closes every connection; calls in flight end with Canceled.
 func (c *Client) Close() error {
+	c.stopStream()
 	var errs []error
 	for _, conn := range c.conns {
 		if err := conn.Close(); err != nil {

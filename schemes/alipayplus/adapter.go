@@ -147,6 +147,7 @@ func capabilities(currencies []string, cancelWindow time.Duration) *schemev1.Cap
 		SupportsRefund:            true,
 		SupportsPartialRefund:     true,
 		SupportsMerchantPresented: true,
+		SupportsPayStream:         true,
 		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_EMVCO_MPM,
 		CancelWindowSeconds:       contract.CancelWindowSeconds(cancelWindow, DefaultCancelWindow),
 		DisplayName:               "Alipay+",
@@ -161,6 +162,12 @@ func (a *Adapter) Close() {
 // GetCapabilities says what the Alipay+ adapter can do.
 func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequest) (*schemev1.Capabilities, error) {
 	return proto.CloneOf(a.capabilities), nil
+}
+
+// PayStream serves many Pay calls on one stream (the gateway's fast path);
+// each call is exactly a Pay.
+func (a *Adapter) PayStream(s schemev1.SchemeAdapter_PayStreamServer) error {
+	return contract.ServePayStream(s, a.Pay)
 }
 
 // Pay charges a payment code through POST /payments/pay.

@@ -90,6 +90,22 @@ func (m mismatchAsError) Pay(ctx context.Context, req *schemev1.PayRequest) (*sc
 	return resp, err
 }
 
+// streamAnswersOne serves PayStream by answering its first call and then
+// ending the stream, the others lost.
+type streamAnswersOne struct{ *example.Adapter }
+
+func (a streamAnswersOne) PayStream(s schemev1.SchemeAdapter_PayStreamServer) error {
+	req, err := s.Recv()
+	if err != nil {
+		return err
+	}
+	resp, err := a.Pay(s.Context(), req.GetPay())
+	if err != nil {
+		return err
+	}
+	return s.Send(&schemev1.PayStreamResponse{CallId: req.GetCallId(), Answer: &schemev1.PayStreamResponse_Pay{Pay: resp}})
+}
+
 // declinesWithoutReason answers every decline DO_NOT_HONOUR.
 type declinesWithoutReason struct{ *example.Adapter }
 
@@ -235,8 +251,12 @@ func TestKitFailsAdaptersThatBreakTheContract(t *testing.T) {
 				return &chargesTwice{Adapter: a, latest: map[string]string{}}
 			},
 			failing: []string{"pay is idempotent on its key", "a repeat with other content fails IDEMPOTENCY_MISMATCH",
-				"a payment in process is voided by cancel"},
+				"a payment in process is voided by cancel", "pay on a stream answers every call as pay does"},
 			reason: "not charge again"},
+		{name: "An adapter whose stream stops answering fails the stream check",
+			adapter: func(a *example.Adapter) schemev1.SchemeAdapterServer { return streamAnswersOne{a} },
+			failing: []string{"pay on a stream answers every call as pay does"},
+			reason:  "without answering call"},
 		{name: "An adapter that refunds more than was charged fails the refund checks",
 			adapter: func(a *example.Adapter) schemev1.SchemeAdapterServer { return refundsTooMuch{a} },
 			failing: []string{"pay is idempotent on its key", "refunds never exceed the charge and are idempotent"},

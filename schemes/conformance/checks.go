@@ -42,6 +42,7 @@ var checks = []check{
 	{"bad requests get clear errors", checkBadRequests},
 	{"a merchant-presented order waits for the customer and can be cancelled", checkOrderLifecycle},
 	{"a scanned merchant-presented order is paid", checkOrderScanned},
+	{"pay on a stream answers every call as pay does", checkPayStream},
 }
 
 func checkHealth(ctx context.Context, r *runner, _ *notes) error {

@@ -33,5 +33,5 @@ func ExampleRun() {
 	// PASS  health service answers SERVING
 	// PASS  capabilities are well-formed
 	// PASS  an approved pay succeeds with a scheme transaction id
-	// 14 passed, 0 failed, 1 skipped
+	// 15 passed, 0 failed, 1 skipped
 }

@@ -158,6 +158,7 @@ func capabilities(cancelWindow time.Duration) *schemev1.Capabilities {
 		SupportsRefund:            true,
 		SupportsPartialRefund:     true,
 		SupportsMerchantPresented: true,
+		SupportsPayStream:         true,
 		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_URL,
 		CancelWindowSeconds:       contract.CancelWindowSeconds(cancelWindow, DefaultCancelWindow),
 		DisplayName:               "KakaoPay",
@@ -172,6 +173,12 @@ func (a *Adapter) Close() {
 // GetCapabilities says what the KakaoPay adapter can do.
 func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequest) (*schemev1.Capabilities, error) {
 	return proto.CloneOf(a.capabilities), nil
+}
+
+// PayStream serves many Pay calls on one stream (the gateway's fast path);
+// each call is exactly a Pay.
+func (a *Adapter) PayStream(s schemev1.SchemeAdapter_PayStreamServer) error {
+	return contract.ServePayStream(s, a.Pay)
 }
 
 // Pay charges the barcode the customer shows, through the modelled barcode

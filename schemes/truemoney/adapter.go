@@ -131,6 +131,7 @@ func capabilities(cancelWindow time.Duration) *schemev1.Capabilities {
 		SupportsRefund:            true,
 		SupportsPartialRefund:     true,
 		SupportsMerchantPresented: true,
+		SupportsPayStream:         true,
 		CancelWindowSeconds:       contract.CancelWindowSeconds(cancelWindow, DefaultCancelWindow),
 		DisplayName:               DisplayName,
 		MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_EMVCO_MPM,
@@ -150,6 +151,12 @@ func (a *Adapter) Client() *Client {
 // GetCapabilities says what the TrueMoney adapter can do.
 func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequest) (*schemev1.Capabilities, error) {
 	return proto.CloneOf(a.capabilities), nil
+}
+
+// PayStream serves many Pay calls on one stream (the gateway's fast path);
+// each call is exactly a Pay.
+func (a *Adapter) PayStream(s schemev1.SchemeAdapter_PayStreamServer) error {
+	return contract.ServePayStream(s, a.Pay)
 }
 
 // Pay charges a payment code through the payment-by-code endpoint.

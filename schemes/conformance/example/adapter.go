@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // Defaults of Config.
@@ -112,6 +113,7 @@ func New(cfg Config) *Adapter {
 			SupportsRefund:            true,
 			SupportsPartialRefund:     true,
 			SupportsMerchantPresented: true,
+			SupportsPayStream:         true,
 			CancelWindowSeconds:       int64(DefaultCancelWindow / time.Second),
 			DisplayName:               "Example Pay",
 			MerchantPresentedFormat:   schemev1.QRFormat_QR_FORMAT_URL,
@@ -126,6 +128,12 @@ func New(cfg Config) *Adapter {
 // GetCapabilities says what the adapter can do.
 func (a *Adapter) GetCapabilities(context.Context, *schemev1.GetCapabilitiesRequest) (*schemev1.Capabilities, error) {
 	return proto.CloneOf(a.caps), nil
+}
+
+// PayStream serves many Pay calls on one stream (the gateway's fast path);
+// each call is exactly a Pay.
+func (a *Adapter) PayStream(s schemev1.SchemeAdapter_PayStreamServer) error {
+	return contract.ServePayStream(s, a.Pay)
 }
 
 // Pay charges a wallet code; the last two digits of the amount choose the

@@ -570,8 +570,10 @@ type Capabilities struct {
 	// The form of the QR payloads CreateOrder returns, when
 	// supports_merchant_presented.
 	MerchantPresentedFormat QRFormat `protobuf:"varint,11,opt,name=merchant_presented_format,json=merchantPresentedFormat,proto3,enum=meridian.scheme.v1.QRFormat" json:"merchant_presented_format,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// The adapter serves PayStream.
+	SupportsPayStream bool `protobuf:"varint,12,opt,name=supports_pay_stream,json=supportsPayStream,proto3" json:"supports_pay_stream,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -679,6 +681,13 @@ func (x *Capabilities) GetMerchantPresentedFormat() QRFormat {
 		return x.MerchantPresentedFormat
 	}
 	return QRFormat_QR_FORMAT_UNSPECIFIED
+}
+
+func (x *Capabilities) GetSupportsPayStream() bool {
+	if x != nil {
+		return x.SupportsPayStream
+	}
+	return false
 }
 
 // MerchantInfo identifies the merchant and the point of sale to the scheme.
@@ -956,6 +965,222 @@ func (x *PayResponse) GetPaidAt() string {
 	return ""
 }
 
+// PayStreamRequest is one Pay on a PayStream.
+type PayStreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Matches the answer to the call: unique among the stream's calls not
+	// yet answered, never 0.
+	CallId uint64      `protobuf:"varint,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	Pay    *PayRequest `protobuf:"bytes,2,opt,name=pay,proto3" json:"pay,omitempty"`
+	// How long the gateway waits for the answer, in milliseconds; a unary
+	// Pay carries this as its gRPC deadline. The adapter should answer
+	// UNKNOWN rather than later, since a late answer is not read: the
+	// gateway resolves that payment with Inquire, as after a unary timeout.
+	TimeoutMs     int64 `protobuf:"varint,3,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayStreamRequest) Reset() {
+	*x = PayStreamRequest{}
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayStreamRequest) ProtoMessage() {}
+
+func (x *PayStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayStreamRequest.ProtoReflect.Descriptor instead.
+func (*PayStreamRequest) Descriptor() ([]byte, []int) {
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PayStreamRequest) GetCallId() uint64 {
+	if x != nil {
+		return x.CallId
+	}
+	return 0
+}
+
+func (x *PayStreamRequest) GetPay() *PayRequest {
+	if x != nil {
+		return x.Pay
+	}
+	return nil
+}
+
+func (x *PayStreamRequest) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+// PayStreamResponse answers one PayStreamRequest: with the PayResponse the
+// unary Pay would have returned, or with the error it would have failed
+// with.
+type PayStreamResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	CallId uint64                 `protobuf:"varint,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	// Types that are valid to be assigned to Answer:
+	//
+	//	*PayStreamResponse_Pay
+	//	*PayStreamResponse_Error
+	Answer        isPayStreamResponse_Answer `protobuf_oneof:"answer"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayStreamResponse) Reset() {
+	*x = PayStreamResponse{}
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayStreamResponse) ProtoMessage() {}
+
+func (x *PayStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayStreamResponse.ProtoReflect.Descriptor instead.
+func (*PayStreamResponse) Descriptor() ([]byte, []int) {
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PayStreamResponse) GetCallId() uint64 {
+	if x != nil {
+		return x.CallId
+	}
+	return 0
+}
+
+func (x *PayStreamResponse) GetAnswer() isPayStreamResponse_Answer {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
+func (x *PayStreamResponse) GetPay() *PayResponse {
+	if x != nil {
+		if x, ok := x.Answer.(*PayStreamResponse_Pay); ok {
+			return x.Pay
+		}
+	}
+	return nil
+}
+
+func (x *PayStreamResponse) GetError() *CallError {
+	if x != nil {
+		if x, ok := x.Answer.(*PayStreamResponse_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+type isPayStreamResponse_Answer interface {
+	isPayStreamResponse_Answer()
+}
+
+type PayStreamResponse_Pay struct {
+	Pay *PayResponse `protobuf:"bytes,2,opt,name=pay,proto3,oneof"`
+}
+
+type PayStreamResponse_Error struct {
+	Error *CallError `protobuf:"bytes,3,opt,name=error,proto3,oneof"`
+}
+
+func (*PayStreamResponse_Pay) isPayStreamResponse_Answer() {}
+
+func (*PayStreamResponse_Error) isPayStreamResponse_Answer() {}
+
+// CallError is a gRPC status carried in a message: a call on a stream
+// that failed as the unary call would have (InvalidArgument for a bad
+// request, for example), while the stream goes on.
+type CallError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A google.rpc.Code (grpc codes.Code) other than OK.
+	Code          int32  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallError) Reset() {
+	*x = CallError{}
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallError) ProtoMessage() {}
+
+func (x *CallError) ProtoReflect() protoreflect.Message {
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallError.ProtoReflect.Descriptor instead.
+func (*CallError) Descriptor() ([]byte, []int) {
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CallError) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *CallError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 type InquireRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The idempotency key of the Pay to inquire about.
@@ -966,7 +1191,7 @@ type InquireRequest struct {
 
 func (x *InquireRequest) Reset() {
 	*x = InquireRequest{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[8]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1203,7 @@ func (x *InquireRequest) String() string {
 func (*InquireRequest) ProtoMessage() {}
 
 func (x *InquireRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[8]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1216,7 @@ func (x *InquireRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InquireRequest.ProtoReflect.Descriptor instead.
 func (*InquireRequest) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{8}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *InquireRequest) GetIdempotencyKey() string {
@@ -1017,7 +1242,7 @@ type InquireResponse struct {
 
 func (x *InquireResponse) Reset() {
 	*x = InquireResponse{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[9]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1254,7 @@ func (x *InquireResponse) String() string {
 func (*InquireResponse) ProtoMessage() {}
 
 func (x *InquireResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[9]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1267,7 @@ func (x *InquireResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InquireResponse.ProtoReflect.Descriptor instead.
 func (*InquireResponse) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{9}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *InquireResponse) GetResult() *Result {
@@ -1090,7 +1315,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[10]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1327,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[10]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1340,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{10}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CancelRequest) GetIdempotencyKey() string {
@@ -1134,7 +1359,7 @@ type CancelResponse struct {
 
 func (x *CancelResponse) Reset() {
 	*x = CancelResponse{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[11]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1371,7 @@ func (x *CancelResponse) String() string {
 func (*CancelResponse) ProtoMessage() {}
 
 func (x *CancelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[11]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1384,7 @@ func (x *CancelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
 func (*CancelResponse) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{11}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelResponse) GetResult() *Result {
@@ -1184,7 +1409,7 @@ type RefundRequest struct {
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[12]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1196,7 +1421,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[12]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1209,7 +1434,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{12}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RefundRequest) GetRefundIdempotencyKey() string {
@@ -1252,7 +1477,7 @@ type RefundResponse struct {
 
 func (x *RefundResponse) Reset() {
 	*x = RefundResponse{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[13]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1489,7 @@ func (x *RefundResponse) String() string {
 func (*RefundResponse) ProtoMessage() {}
 
 func (x *RefundResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[13]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1502,7 @@ func (x *RefundResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundResponse.ProtoReflect.Descriptor instead.
 func (*RefundResponse) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{13}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RefundResponse) GetResult() *Result {
@@ -1320,7 +1545,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[14]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1332,7 +1557,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[14]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1345,7 +1570,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{14}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateOrderRequest) GetIdempotencyKey() string {
@@ -1406,7 +1631,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[15]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1418,7 +1643,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[15]
+	mi := &file_meridian_scheme_v1_scheme_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1431,7 +1656,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{15}
+	return file_meridian_scheme_v1_scheme_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateOrderResponse) GetResult() *Result {
@@ -1493,7 +1718,7 @@ const file_meridian_scheme_v1_scheme_proto_rawDesc = "" +
 	"\n" +
 	"max_length\x18\x04 \x01(\x05R\tmaxLength\x12\x12\n" +
 	"\x04aids\x18\x05 \x03(\tR\x04aids\"\x18\n" +
-	"\x16GetCapabilitiesRequest\"\xc1\x04\n" +
+	"\x16GetCapabilitiesRequest\"\xf1\x04\n" +
 	"\fCapabilities\x12\x1b\n" +
 	"\tscheme_id\x18\x01 \x01(\tR\bschemeId\x12)\n" +
 	"\x10contract_version\x18\x02 \x01(\tR\x0fcontractVersion\x12+\n" +
@@ -1506,7 +1731,8 @@ const file_meridian_scheme_v1_scheme_proto_rawDesc = "" +
 	"\x15cancel_window_seconds\x18\t \x01(\x03R\x13cancelWindowSeconds\x12!\n" +
 	"\fdisplay_name\x18\n" +
 	" \x01(\tR\vdisplayName\x12X\n" +
-	"\x19merchant_presented_format\x18\v \x01(\x0e2\x1c.meridian.scheme.v1.QRFormatR\x17merchantPresentedFormat\"\xed\x01\n" +
+	"\x19merchant_presented_format\x18\v \x01(\x0e2\x1c.meridian.scheme.v1.QRFormatR\x17merchantPresentedFormat\x12.\n" +
+	"\x13supports_pay_stream\x18\f \x01(\bR\x11supportsPayStream\"\xed\x01\n" +
 	"\fMerchantInfo\x12\x1f\n" +
 	"\vmerchant_id\x18\x01 \x01(\tR\n" +
 	"merchantId\x12\x1d\n" +
@@ -1532,7 +1758,20 @@ const file_meridian_scheme_v1_scheme_proto_rawDesc = "" +
 	"\x15scheme_transaction_id\x18\x02 \x01(\tR\x13schemeTransactionId\x12>\n" +
 	"\rwallet_amount\x18\x03 \x01(\v2\x19.meridian.scheme.v1.MoneyR\fwalletAmount\x12!\n" +
 	"\fwallet_brand\x18\x04 \x01(\tR\vwalletBrand\x12\x17\n" +
-	"\apaid_at\x18\x05 \x01(\tR\x06paidAt\"9\n" +
+	"\apaid_at\x18\x05 \x01(\tR\x06paidAt\"|\n" +
+	"\x10PayStreamRequest\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\x04R\x06callId\x120\n" +
+	"\x03pay\x18\x02 \x01(\v2\x1e.meridian.scheme.v1.PayRequestR\x03pay\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"\xa2\x01\n" +
+	"\x11PayStreamResponse\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\x04R\x06callId\x123\n" +
+	"\x03pay\x18\x02 \x01(\v2\x1f.meridian.scheme.v1.PayResponseH\x00R\x03pay\x125\n" +
+	"\x05error\x18\x03 \x01(\v2\x1d.meridian.scheme.v1.CallErrorH\x00R\x05errorB\b\n" +
+	"\x06answer\"9\n" +
+	"\tCallError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"9\n" +
 	"\x0eInquireRequest\x12'\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tR\x0eidempotencyKey\"\xf5\x01\n" +
 	"\x0fInquireResponse\x122\n" +
@@ -1600,14 +1839,15 @@ const file_meridian_scheme_v1_scheme_proto_rawDesc = "" +
 	"\x15QR_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13QR_FORMAT_EMVCO_MPM\x10\x01\x12\x11\n" +
 	"\rQR_FORMAT_URL\x10\x02\x12\x12\n" +
-	"\x0eQR_FORMAT_TEXT\x10\x032\x8e\x04\n" +
+	"\x0eQR_FORMAT_TEXT\x10\x032\xec\x04\n" +
 	"\rSchemeAdapter\x12_\n" +
 	"\x0fGetCapabilities\x12*.meridian.scheme.v1.GetCapabilitiesRequest\x1a .meridian.scheme.v1.Capabilities\x12F\n" +
 	"\x03Pay\x12\x1e.meridian.scheme.v1.PayRequest\x1a\x1f.meridian.scheme.v1.PayResponse\x12R\n" +
 	"\aInquire\x12\".meridian.scheme.v1.InquireRequest\x1a#.meridian.scheme.v1.InquireResponse\x12O\n" +
 	"\x06Cancel\x12!.meridian.scheme.v1.CancelRequest\x1a\".meridian.scheme.v1.CancelResponse\x12O\n" +
 	"\x06Refund\x12!.meridian.scheme.v1.RefundRequest\x1a\".meridian.scheme.v1.RefundResponse\x12^\n" +
-	"\vCreateOrder\x12&.meridian.scheme.v1.CreateOrderRequest\x1a'.meridian.scheme.v1.CreateOrderResponseBCZAgithub.com/meridian-gw/meridian/proto/meridian/scheme/v1;schemev1b\x06proto3"
+	"\vCreateOrder\x12&.meridian.scheme.v1.CreateOrderRequest\x1a'.meridian.scheme.v1.CreateOrderResponse\x12\\\n" +
+	"\tPayStream\x12$.meridian.scheme.v1.PayStreamRequest\x1a%.meridian.scheme.v1.PayStreamResponse(\x010\x01BCZAgithub.com/meridian-gw/meridian/proto/meridian/scheme/v1;schemev1b\x06proto3"
 
 var (
 	file_meridian_scheme_v1_scheme_proto_rawDescOnce sync.Once
@@ -1622,7 +1862,7 @@ func file_meridian_scheme_v1_scheme_proto_rawDescGZIP() []byte {
 }
 
 var file_meridian_scheme_v1_scheme_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_meridian_scheme_v1_scheme_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_meridian_scheme_v1_scheme_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_meridian_scheme_v1_scheme_proto_goTypes = []any{
 	(ResultStatus)(0),              // 0: meridian.scheme.v1.ResultStatus
 	(FailureReason)(0),             // 1: meridian.scheme.v1.FailureReason
@@ -1636,14 +1876,17 @@ var file_meridian_scheme_v1_scheme_proto_goTypes = []any{
 	(*MerchantInfo)(nil),           // 9: meridian.scheme.v1.MerchantInfo
 	(*PayRequest)(nil),             // 10: meridian.scheme.v1.PayRequest
 	(*PayResponse)(nil),            // 11: meridian.scheme.v1.PayResponse
-	(*InquireRequest)(nil),         // 12: meridian.scheme.v1.InquireRequest
-	(*InquireResponse)(nil),        // 13: meridian.scheme.v1.InquireResponse
-	(*CancelRequest)(nil),          // 14: meridian.scheme.v1.CancelRequest
-	(*CancelResponse)(nil),         // 15: meridian.scheme.v1.CancelResponse
-	(*RefundRequest)(nil),          // 16: meridian.scheme.v1.RefundRequest
-	(*RefundResponse)(nil),         // 17: meridian.scheme.v1.RefundResponse
-	(*CreateOrderRequest)(nil),     // 18: meridian.scheme.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),    // 19: meridian.scheme.v1.CreateOrderResponse
+	(*PayStreamRequest)(nil),       // 12: meridian.scheme.v1.PayStreamRequest
+	(*PayStreamResponse)(nil),      // 13: meridian.scheme.v1.PayStreamResponse
+	(*CallError)(nil),              // 14: meridian.scheme.v1.CallError
+	(*InquireRequest)(nil),         // 15: meridian.scheme.v1.InquireRequest
+	(*InquireResponse)(nil),        // 16: meridian.scheme.v1.InquireResponse
+	(*CancelRequest)(nil),          // 17: meridian.scheme.v1.CancelRequest
+	(*CancelResponse)(nil),         // 18: meridian.scheme.v1.CancelResponse
+	(*RefundRequest)(nil),          // 19: meridian.scheme.v1.RefundRequest
+	(*RefundResponse)(nil),         // 20: meridian.scheme.v1.RefundResponse
+	(*CreateOrderRequest)(nil),     // 21: meridian.scheme.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),    // 22: meridian.scheme.v1.CreateOrderResponse
 }
 var file_meridian_scheme_v1_scheme_proto_depIdxs = []int32{
 	0,  // 0: meridian.scheme.v1.Result.status:type_name -> meridian.scheme.v1.ResultStatus
@@ -1656,34 +1899,39 @@ var file_meridian_scheme_v1_scheme_proto_depIdxs = []int32{
 	4,  // 7: meridian.scheme.v1.PayRequest.merchant_amount:type_name -> meridian.scheme.v1.Money
 	5,  // 8: meridian.scheme.v1.PayResponse.result:type_name -> meridian.scheme.v1.Result
 	4,  // 9: meridian.scheme.v1.PayResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
-	5,  // 10: meridian.scheme.v1.InquireResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 11: meridian.scheme.v1.InquireResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
-	5,  // 12: meridian.scheme.v1.CancelResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 13: meridian.scheme.v1.RefundRequest.amount:type_name -> meridian.scheme.v1.Money
-	5,  // 14: meridian.scheme.v1.RefundResponse.result:type_name -> meridian.scheme.v1.Result
-	4,  // 15: meridian.scheme.v1.RefundResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
-	4,  // 16: meridian.scheme.v1.CreateOrderRequest.amount:type_name -> meridian.scheme.v1.Money
-	9,  // 17: meridian.scheme.v1.CreateOrderRequest.merchant:type_name -> meridian.scheme.v1.MerchantInfo
-	4,  // 18: meridian.scheme.v1.CreateOrderRequest.merchant_amount:type_name -> meridian.scheme.v1.Money
-	5,  // 19: meridian.scheme.v1.CreateOrderResponse.result:type_name -> meridian.scheme.v1.Result
-	3,  // 20: meridian.scheme.v1.CreateOrderResponse.qr_format:type_name -> meridian.scheme.v1.QRFormat
-	7,  // 21: meridian.scheme.v1.SchemeAdapter.GetCapabilities:input_type -> meridian.scheme.v1.GetCapabilitiesRequest
-	10, // 22: meridian.scheme.v1.SchemeAdapter.Pay:input_type -> meridian.scheme.v1.PayRequest
-	12, // 23: meridian.scheme.v1.SchemeAdapter.Inquire:input_type -> meridian.scheme.v1.InquireRequest
-	14, // 24: meridian.scheme.v1.SchemeAdapter.Cancel:input_type -> meridian.scheme.v1.CancelRequest
-	16, // 25: meridian.scheme.v1.SchemeAdapter.Refund:input_type -> meridian.scheme.v1.RefundRequest
-	18, // 26: meridian.scheme.v1.SchemeAdapter.CreateOrder:input_type -> meridian.scheme.v1.CreateOrderRequest
-	8,  // 27: meridian.scheme.v1.SchemeAdapter.GetCapabilities:output_type -> meridian.scheme.v1.Capabilities
-	11, // 28: meridian.scheme.v1.SchemeAdapter.Pay:output_type -> meridian.scheme.v1.PayResponse
-	13, // 29: meridian.scheme.v1.SchemeAdapter.Inquire:output_type -> meridian.scheme.v1.InquireResponse
-	15, // 30: meridian.scheme.v1.SchemeAdapter.Cancel:output_type -> meridian.scheme.v1.CancelResponse
-	17, // 31: meridian.scheme.v1.SchemeAdapter.Refund:output_type -> meridian.scheme.v1.RefundResponse
-	19, // 32: meridian.scheme.v1.SchemeAdapter.CreateOrder:output_type -> meridian.scheme.v1.CreateOrderResponse
-	27, // [27:33] is the sub-list for method output_type
-	21, // [21:27] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	10, // 10: meridian.scheme.v1.PayStreamRequest.pay:type_name -> meridian.scheme.v1.PayRequest
+	11, // 11: meridian.scheme.v1.PayStreamResponse.pay:type_name -> meridian.scheme.v1.PayResponse
+	14, // 12: meridian.scheme.v1.PayStreamResponse.error:type_name -> meridian.scheme.v1.CallError
+	5,  // 13: meridian.scheme.v1.InquireResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 14: meridian.scheme.v1.InquireResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
+	5,  // 15: meridian.scheme.v1.CancelResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 16: meridian.scheme.v1.RefundRequest.amount:type_name -> meridian.scheme.v1.Money
+	5,  // 17: meridian.scheme.v1.RefundResponse.result:type_name -> meridian.scheme.v1.Result
+	4,  // 18: meridian.scheme.v1.RefundResponse.wallet_amount:type_name -> meridian.scheme.v1.Money
+	4,  // 19: meridian.scheme.v1.CreateOrderRequest.amount:type_name -> meridian.scheme.v1.Money
+	9,  // 20: meridian.scheme.v1.CreateOrderRequest.merchant:type_name -> meridian.scheme.v1.MerchantInfo
+	4,  // 21: meridian.scheme.v1.CreateOrderRequest.merchant_amount:type_name -> meridian.scheme.v1.Money
+	5,  // 22: meridian.scheme.v1.CreateOrderResponse.result:type_name -> meridian.scheme.v1.Result
+	3,  // 23: meridian.scheme.v1.CreateOrderResponse.qr_format:type_name -> meridian.scheme.v1.QRFormat
+	7,  // 24: meridian.scheme.v1.SchemeAdapter.GetCapabilities:input_type -> meridian.scheme.v1.GetCapabilitiesRequest
+	10, // 25: meridian.scheme.v1.SchemeAdapter.Pay:input_type -> meridian.scheme.v1.PayRequest
+	15, // 26: meridian.scheme.v1.SchemeAdapter.Inquire:input_type -> meridian.scheme.v1.InquireRequest
+	17, // 27: meridian.scheme.v1.SchemeAdapter.Cancel:input_type -> meridian.scheme.v1.CancelRequest
+	19, // 28: meridian.scheme.v1.SchemeAdapter.Refund:input_type -> meridian.scheme.v1.RefundRequest
+	21, // 29: meridian.scheme.v1.SchemeAdapter.CreateOrder:input_type -> meridian.scheme.v1.CreateOrderRequest
+	12, // 30: meridian.scheme.v1.SchemeAdapter.PayStream:input_type -> meridian.scheme.v1.PayStreamRequest
+	8,  // 31: meridian.scheme.v1.SchemeAdapter.GetCapabilities:output_type -> meridian.scheme.v1.Capabilities
+	11, // 32: meridian.scheme.v1.SchemeAdapter.Pay:output_type -> meridian.scheme.v1.PayResponse
+	16, // 33: meridian.scheme.v1.SchemeAdapter.Inquire:output_type -> meridian.scheme.v1.InquireResponse
+	18, // 34: meridian.scheme.v1.SchemeAdapter.Cancel:output_type -> meridian.scheme.v1.CancelResponse
+	20, // 35: meridian.scheme.v1.SchemeAdapter.Refund:output_type -> meridian.scheme.v1.RefundResponse
+	22, // 36: meridian.scheme.v1.SchemeAdapter.CreateOrder:output_type -> meridian.scheme.v1.CreateOrderResponse
+	13, // 37: meridian.scheme.v1.SchemeAdapter.PayStream:output_type -> meridian.scheme.v1.PayStreamResponse
+	31, // [31:38] is the sub-list for method output_type
+	24, // [24:31] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_meridian_scheme_v1_scheme_proto_init() }
@@ -1691,13 +1939,17 @@ func file_meridian_scheme_v1_scheme_proto_init() {
 	if File_meridian_scheme_v1_scheme_proto != nil {
 		return
 	}
+	file_meridian_scheme_v1_scheme_proto_msgTypes[9].OneofWrappers = []any{
+		(*PayStreamResponse_Pay)(nil),
+		(*PayStreamResponse_Error)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_meridian_scheme_v1_scheme_proto_rawDesc), len(file_meridian_scheme_v1_scheme_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,7 @@ const (
 	SchemeAdapter_Cancel_FullMethodName          = "/meridian.scheme.v1.SchemeAdapter/Cancel"
 	SchemeAdapter_Refund_FullMethodName          = "/meridian.scheme.v1.SchemeAdapter/Refund"
 	SchemeAdapter_CreateOrder_FullMethodName     = "/meridian.scheme.v1.SchemeAdapter/CreateOrder"
+	SchemeAdapter_PayStream_FullMethodName       = "/meridian.scheme.v1.SchemeAdapter/PayStream"
 )
 
 // SchemeAdapterClient is the client API for SchemeAdapter service.
@@ -74,6 +75,17 @@ type SchemeAdapterClient interface {
 	// whose capabilities say supports_merchant_presented implement it; others
 	// answer codes.Unimplemented. (Added to v1 after the first release.)
 	CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error)
+	// PayStream carries many Pay calls over one long-lived stream, for a
+	// gateway paying at high rates: each PayStreamRequest is one Pay, and
+	// the adapter answers each with a PayStreamResponse holding the same
+	// call_id, in any order, as soon as that payment's answer is known. A
+	// call on the stream means exactly what the same Pay would (idempotency,
+	// results, errors); it is only cheaper, since a unary call opens an
+	// HTTP/2 stream, with its headers, for every payment. Adapters whose
+	// capabilities say supports_pay_stream implement it; the gateway sends
+	// Pay to the others, and falls back to Pay while a stream cannot be
+	// opened. (Added to v1 after the first release.)
+	PayStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PayStreamRequest, PayStreamResponse], error)
 }
 
 type schemeAdapterClient struct {
@@ -144,6 +156,19 @@ func (c *schemeAdapterClient) CreateOrder(ctx context.Context, in *CreateOrderRe
 	return out, nil
 }
 
+func (c *schemeAdapterClient) PayStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[PayStreamRequest, PayStreamResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SchemeAdapter_ServiceDesc.Streams[0], SchemeAdapter_PayStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[PayStreamRequest, PayStreamResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SchemeAdapter_PayStreamClient = grpc.BidiStreamingClient[PayStreamRequest, PayStreamResponse]
+
 // SchemeAdapterServer is the server API for SchemeAdapter service.
 // All implementations must embed UnimplementedSchemeAdapterServer
 // for forward compatibility.
@@ -171,6 +196,17 @@ type SchemeAdapterServer interface {
 	// whose capabilities say supports_merchant_presented implement it; others
 	// answer codes.Unimplemented. (Added to v1 after the first release.)
 	CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error)
+	// PayStream carries many Pay calls over one long-lived stream, for a
+	// gateway paying at high rates: each PayStreamRequest is one Pay, and
+	// the adapter answers each with a PayStreamResponse holding the same
+	// call_id, in any order, as soon as that payment's answer is known. A
+	// call on the stream means exactly what the same Pay would (idempotency,
+	// results, errors); it is only cheaper, since a unary call opens an
+	// HTTP/2 stream, with its headers, for every payment. Adapters whose
+	// capabilities say supports_pay_stream implement it; the gateway sends
+	// Pay to the others, and falls back to Pay while a stream cannot be
+	// opened. (Added to v1 after the first release.)
+	PayStream(grpc.BidiStreamingServer[PayStreamRequest, PayStreamResponse]) error
 	mustEmbedUnimplementedSchemeAdapterServer()
 }
 
@@ -198,6 +234,9 @@ func (UnimplementedSchemeAdapterServer) Refund(context.Context, *RefundRequest) 
 }
 func (UnimplementedSchemeAdapterServer) CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateOrder not implemented")
+}
+func (UnimplementedSchemeAdapterServer) PayStream(grpc.BidiStreamingServer[PayStreamRequest, PayStreamResponse]) error {
+	return status.Error(codes.Unimplemented, "method PayStream not implemented")
 }
 func (UnimplementedSchemeAdapterServer) mustEmbedUnimplementedSchemeAdapterServer() {}
 func (UnimplementedSchemeAdapterServer) testEmbeddedByValue()                       {}
@@ -328,6 +367,13 @@ func _SchemeAdapter_CreateOrder_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SchemeAdapter_PayStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(SchemeAdapterServer).PayStream(&grpc.GenericServerStream[PayStreamRequest, PayStreamResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SchemeAdapter_PayStreamServer = grpc.BidiStreamingServer[PayStreamRequest, PayStreamResponse]
+
 // SchemeAdapter_ServiceDesc is the grpc.ServiceDesc for SchemeAdapter service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -360,6 +406,13 @@ var SchemeAdapter_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _SchemeAdapter_CreateOrder_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "PayStream",
+			Handler:       _SchemeAdapter_PayStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "meridian/scheme/v1/scheme.proto",
 }
