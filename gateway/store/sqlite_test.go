@@ -90,6 +90,10 @@ func TestPragmasInEffect(t *testing.T) {
 	if _, err := s.readDB.ExecContext(t.Context(), "DELETE FROM merchants"); err == nil {
 		t.Errorf("a read connection could write")
 	}
+	var pages int
+	if err := s.write.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walCheckpointPages {
+		t.Errorf("wal_autocheckpoint = %d, %v; want %d", pages, err, walCheckpointPages)
+	}
 }
 
 func TestCallsAfterCloseFail(t *testing.T) {
