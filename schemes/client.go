@@ -219,8 +219,14 @@ func call[Resp any](ctx context.Context, c *Client, f func(context.Context) (Res
 		var zero Resp
 		return zero, err
 	}
-	cctx, cancel := context.WithTimeout(ctx, c.callTimeout)
-	defer cancel()
+	// The engine's calls carry a deadline sooner than callTimeout; adding
+	// another (a timer and a context each) would only cost.
+	cctx := ctx
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > c.callTimeout {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+		defer cancel()
+	}
 	resp, err := f(cctx)
 	c.breaker.record(ctx, err)
 	return resp, err
