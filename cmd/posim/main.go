@@ -44,7 +44,9 @@ Commands:
                --terminals 8 --concurrency 4 --duration 60s --mix "00:88,51:2,92:1"
 
   bench      the benchmark suite: echo ceiling, gateway with a minimal adapter,
-             gateway with Alipay+ (see posim bench --help)   [--duration 10s]
+             gateway with Alipay+, each closed loop then open loop at half its
+             capacity (see posim bench --help)   [--duration 10s] [--json]
+             [--write-doc docs/PERFORMANCE.md]
   idle       hold many idle terminal connections, to measure what they cost
              the gateway                 [--connections 10000] [--hold 1m]
   echo-server  a bare length-prefixed echo server, the ceiling posim load

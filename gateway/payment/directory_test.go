@@ -80,16 +80,7 @@ func newCachingEngine(tb testing.TB, h *harness, st payment.Store, policies paym
 	if err != nil {
 		tb.Fatalf("payment.New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			tb.Errorf("Engine.Run returned %v, want context.Canceled", err)
-		}
-	})
-	return e
+	return runEngine(tb, e)
 }
 
 // newDirectoryWorld wires an engine on journal, with versions and

@@ -269,16 +269,7 @@ func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 	if err != nil {
 		tb.Fatalf("payment.New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			tb.Errorf("Engine.Run returned %v, want context.Canceled", err)
-		}
-	})
-	return e
+	return runEngine(tb, e)
 }
 
 // StartAdapter serves the adapter on a new gRPC server: on 127.0.0.1:0 the
@@ -498,3 +489,19 @@ func (h *harness) waitStored(tb testing.TB, kind payment.Kind, key payment.Termi
 
 // contains reports whether types holds want.
 func contains(types []string, want string) bool { return slices.Contains(types, want) }
+
+// runEngine runs e's resolver until the test ends, and checks that it then
+// stops as asked.
+func runEngine(tb testing.TB, e *payment.Engine) *payment.Engine {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			tb.Errorf("Engine.Run returned %v, want context.Canceled", err)
+		}
+	})
+	return e
+}
