@@ -17,6 +17,7 @@ import (
 
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes/conformance/example"
+	"github.com/meridian-gw/meridian/schemes/contract"
 )
 
 // streamServer serves an adapter on 127.0.0.1 and counts the unary Pay
@@ -244,4 +245,35 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// panickingAdapter is the example adapter whose Pay panics on an amount of
+// 66.66, as a bug in an adapter would.
+type panickingAdapter struct{ *example.Adapter }
+
+func (a panickingAdapter) Pay(ctx context.Context, req *schemev1.PayRequest) (*schemev1.PayResponse, error) {
+	if req.GetAmount().GetMinorUnits() == 6666 {
+		panic("adapter bug")
+	}
+	return a.Adapter.Pay(ctx, req)
+}
+
+func (a panickingAdapter) PayStream(s schemev1.SchemeAdapter_PayStreamServer) error {
+	return contract.ServePayStream(s, a.Pay)
+}
+
+func TestAPanicOnTheStreamIsConfinedToItsCall(t *testing.T) {
+	ss := serveStreams(t, panickingAdapter{example.New(example.Config{})})
+	c := streamingClient(t, ss.addr)
+	_, err := c.Pay(t.Context(), examplePay("panics", 6666))
+	if status.Code(err) != codes.Internal {
+		t.Errorf("a Pay that panics in the adapter = %v; want Internal (outcome unknown)", err)
+	}
+	resp, err := c.Pay(t.Context(), examplePay("after", 1250))
+	if err != nil || resp.GetResult().GetStatus() != schemev1.ResultStatus_RESULT_STATUS_SUCCESS {
+		t.Errorf("the next Pay = %v, %v; want SUCCESS on the same stream", resp, err)
+	}
+	if n := ss.streams.Load(); n != 1 {
+		t.Errorf("%d streams opened; want the first still serving", n)
+	}
 }

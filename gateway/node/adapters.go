@@ -18,6 +18,7 @@ import (
 	"github.com/meridian-gw/meridian/gateway/config"
 	schemev1 "github.com/meridian-gw/meridian/proto/meridian/scheme/v1"
 	"github.com/meridian-gw/meridian/schemes"
+	"github.com/meridian-gw/meridian/schemes/contract"
 	"github.com/meridian-gw/meridian/schemes/reference"
 )
 
@@ -107,7 +108,7 @@ func (n *Node) startBuiltin(a config.Adapter) (*builtin, string, error) {
 		ref.Close(context.Background())
 		return nil, "", err
 	}
-	b := &builtin{scheme: a.Scheme, adapter: ref, grpc: grpc.NewServer()}
+	b := &builtin{scheme: a.Scheme, adapter: ref, grpc: grpc.NewServer(contract.ServerOptions(n.log)...)}
 	schemev1.RegisterSchemeAdapterServer(b.grpc, ref.Server)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)

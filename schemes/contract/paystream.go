@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -90,9 +91,17 @@ func (s *payStreamServer) receive(ctx context.Context, pay PayFunc) error {
 }
 
 // call runs one Pay and returns its answer, an error being carried as a
-// CallError.
-func (s *payStreamServer) call(ctx context.Context, req *schemev1.PayStreamRequest, pay PayFunc) *schemev1.PayStreamResponse {
-	resp := &schemev1.PayStreamResponse{CallId: req.GetCallId()}
+// CallError. A panic in pay is confined to its call, as ServerOptions
+// confines one in a unary Pay: logged to slog.Default() and answered
+// Internal, an outcome the gateway resolves by inquiry.
+func (s *payStreamServer) call(ctx context.Context, req *schemev1.PayStreamRequest, pay PayFunc) (resp *schemev1.PayStreamResponse) {
+	resp = &schemev1.PayStreamResponse{CallId: req.GetCallId()}
+	defer func() {
+		if p := recover(); p != nil {
+			logPanic(slog.Default(), schemev1.SchemeAdapter_PayStream_FullMethodName, p)
+			resp.Answer = callError(errPanicked)
+		}
+	}()
 	if err := checkStreamCall(req); err != nil {
 		resp.Answer = callError(err)
 		return resp
