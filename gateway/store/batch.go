@@ -154,6 +154,10 @@ type Stats struct {
 	// SlowBatches is how many batches ran a second time, a savepoint per
 	// write, because a write failed on the first run.
 	SlowBatches uint64
+	// Checkpoints is how many times the checkpointer ran, and
+	// CheckpointedPages how many pages of the log it copied into the
+	// database file; CheckpointFailures counts the runs that failed.
+	Checkpoints, CheckpointedPages, CheckpointFailures uint64
 }
 
 type writerStats struct {

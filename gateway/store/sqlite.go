@@ -56,7 +56,9 @@ type SQLite struct {
 	// policy has committed or failed, before its caller is answered.
 	configVersion atomic.Uint64
 
-	closed    atomic.Bool
+	closed      atomic.Bool
+	checkpoints *checkpointer // copies the log into the database file
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -92,7 +94,12 @@ func openSQLite(ctx context.Context, path string, cfg Config, hooks writerHooks)
 		s.release()
 		return nil, err
 	}
+	if s.checkpoints, err = newCheckpointer(ctx, path, cfg); err != nil {
+		s.release()
+		return nil, err
+	}
 	s.writer.start()
+	s.checkpoints.start()
 	return s, nil
 }
 
@@ -168,7 +175,13 @@ func (s *SQLite) Close() error {
 		if s.writer != nil {
 			s.writer.stop()
 		}
-		s.closeErr = s.release()
+		var errs []error
+		if s.checkpoints != nil {
+			if err := s.checkpoints.close(); err != nil {
+				errs = append(errs, fmt.Errorf("store: close the checkpointer: %w", err))
+			}
+		}
+		s.closeErr = errors.Join(append(errs, s.release())...)
 	})
 	return s.closeErr
 }
@@ -198,5 +211,9 @@ func (s *SQLite) release() error {
 
 // Stats returns counters of the writer since Open.
 func (s *SQLite) Stats() Stats {
-	return s.writer.stats.snapshot()
+	st := s.writer.stats.snapshot()
+	st.Checkpoints = s.checkpoints.runs.Load()
+	st.CheckpointedPages = s.checkpoints.pages.Load()
+	st.CheckpointFailures = s.checkpoints.failed.Load()
+	return st
 }

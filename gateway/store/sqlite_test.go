@@ -90,9 +90,12 @@ func TestPragmasInEffect(t *testing.T) {
 	if _, err := s.readDB.ExecContext(t.Context(), "DELETE FROM merchants"); err == nil {
 		t.Errorf("a read connection could write")
 	}
-	var pages int
+	var pages, cache int
 	if err := s.write.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walCheckpointPages {
 		t.Errorf("wal_autocheckpoint = %d, %v; want %d", pages, err, walCheckpointPages)
+	}
+	if err := s.write.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&cache); err != nil || cache != -writerCacheKiB {
+		t.Errorf("cache_size = %d, %v; want %d (KiB)", cache, err, -writerCacheKiB)
 	}
 }
 

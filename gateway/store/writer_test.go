@@ -381,3 +381,31 @@ func TestBatchWaitGathersWritesArrivingLater(t *testing.T) {
 		t.Errorf("Stats = %+v, want 2 writes in 1 commit", st)
 	}
 }
+
+func TestTheCheckpointerCopiesTheLogBesideTheWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	s := openAt(t, path)
+	for range 50 {
+		if err := s.CreateAttempt(t.Context(), testPurchase()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Stats().CheckpointedPages == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	st := s.Stats()
+	if st.CheckpointedPages == 0 || st.CheckpointFailures != 0 {
+		t.Fatalf("Stats = %+v; want pages of the log copied by the checkpointer, no failure", st)
+	}
+	// The log holds nothing the database file lacks once a run after the
+	// last write is done.
+	runs := st.Checkpoints
+	for s.Stats().Checkpoints < runs+2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var busy, logPages, copied int
+	if err := rawConn(t, path).QueryRowContext(t.Context(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied); err != nil || logPages != copied {
+		t.Errorf("the log has %d pages, %d of them in the database (%v); want all", logPages, copied, err)
+	}
+}
