@@ -163,3 +163,36 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	return nil
 }
+
+// JournalStats are the counters of a journal's writer (store.Stats of the
+// SQLite store).
+type JournalStats struct {
+	Writes, Commits, FailedBatches, SlowBatches uint64
+	CheckpointedPages, CheckpointFailures       uint64
+}
+
+// WatchJournal exports the journal writer's counters, read from stats at
+// each scrape: writes and commits (their ratio is the group commit's gain),
+// batches that failed or ran again write by write, and the checkpointer's
+// work and failures (a checkpointer that keeps failing leaves the writer to
+// checkpoint by itself, which shows as latency).
+func (m *Metrics) WatchJournal(stats func() JournalStats) {
+	counter := func(name, help string, read func(JournalStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(read(stats())) })
+	}
+	m.Registry.MustRegister(
+		counter("meridian_journal_writes_total", "Writes the journal's writer ran, committed or not.",
+			func(s JournalStats) uint64 { return s.Writes }),
+		counter("meridian_journal_commits_total", "Transactions the journal's writer committed, one fsync of the log each.",
+			func(s JournalStats) uint64 { return s.Commits }),
+		counter("meridian_journal_failed_batches_total", "Journal transactions that failed to begin or commit; every write in them failed.",
+			func(s JournalStats) uint64 { return s.FailedBatches }),
+		counter("meridian_journal_slow_batches_total", "Journal batches run again with a savepoint per write because one write failed.",
+			func(s JournalStats) uint64 { return s.SlowBatches }),
+		counter("meridian_journal_checkpointed_pages_total", "Pages of the journal's log the checkpointer copied into the database file.",
+			func(s JournalStats) uint64 { return s.CheckpointedPages }),
+		counter("meridian_journal_checkpoint_failures_total", "Checkpoints that failed; the writer then checkpoints by itself past its bound.",
+			func(s JournalStats) uint64 { return s.CheckpointFailures }),
+	)
+}

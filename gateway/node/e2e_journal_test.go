@@ -162,6 +162,9 @@ func TestOperationsEndpoint(t *testing.T) {
 			{`meridian_terminal_requests_total{mti="0200",rc="00"}`, approved},
 			{`meridian_terminal_requests_total{mti="0200",rc="51"}`, declined},
 			{`meridian_terminal_requests_total{mti="0800",rc="00"}`, 1},
+			// Each purchase journals its intent and its outcome.
+			{`meridian_journal_writes_total`, 2 * (approved + declined)},
+			{`meridian_journal_commits_total`, 1},
 		} {
 			got, ok := sample(text, m.series)
 			if !ok {

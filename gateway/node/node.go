@@ -74,6 +74,13 @@ func Start(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Node, 
 	if n.store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if sq, ok := n.store.(*store.SQLite); ok {
+		n.metrics.WatchJournal(func() metrics.JournalStats {
+			st := sq.Stats()
+			return metrics.JournalStats{Writes: st.Writes, Commits: st.Commits, FailedBatches: st.FailedBatches,
+				SlowBatches: st.SlowBatches, CheckpointedPages: st.CheckpointedPages, CheckpointFailures: st.CheckpointFailures}
+		})
+	}
 	if err := onboard(ctx, n.store, cfg.Merchants, cfg.Demo); err != nil {
 		return nil, err
 	}
