@@ -3,10 +3,8 @@ package payment_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/meridian-gw/meridian/gateway/admin"
 	"github.com/meridian-gw/meridian/gateway/payment"
@@ -64,23 +62,9 @@ func (w *directoryWorld) reads() reads {
 // and versions, and runs its resolver until the test ends.
 func newCachingEngine(tb testing.TB, h *harness, st payment.Store, policies payment.Policies, versions payment.ConfigVersion) *payment.Engine {
 	tb.Helper()
-	e, err := payment.New(payment.Config{
-		Store:           st,
-		Adapters:        h.Adapters,
-		Router:          h.Router,
-		Budget:          h.opts.Budget,
-		InquiryInterval: h.opts.InquiryInterval,
-		ResolveInterval: 50 * time.Millisecond,
-		FX:              h.opts.FX,
-		Policies:        policies,
-		ConfigVersion:   versions,
-		DirectoryMax:    16,
-		Logger:          slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		tb.Fatalf("payment.New: %v", err)
-	}
-	return runEngine(tb, e)
+	cfg := h.engineConfig(st)
+	cfg.Policies, cfg.ConfigVersion, cfg.DirectoryMax = policies, versions, 16
+	return h.newEngine(tb, cfg)
 }
 
 // newDirectoryWorld wires an engine on journal, with versions and

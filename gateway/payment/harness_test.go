@@ -248,7 +248,12 @@ func onboard(tb testing.TB, st payment.Store) {
 // resolver until the test ends.
 func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 	tb.Helper()
-	e, err := payment.New(payment.Config{
+	return h.newEngine(tb, h.engineConfig(st))
+}
+
+// engineConfig is the harness's engine configuration on st.
+func (h *harness) engineConfig(st payment.Store) payment.Config {
+	return payment.Config{
 		Store:               st,
 		Adapters:            h.Adapters,
 		Router:              h.Router,
@@ -265,7 +270,14 @@ func (h *harness) NewEngine(tb testing.TB, st payment.Store) *payment.Engine {
 		CheckQR:             h.opts.CheckQR,
 		Policies:            h.opts.Policies,
 		Logger:              slog.New(slog.DiscardHandler),
-	})
+	}
+}
+
+// newEngine builds an engine of cfg and runs its resolver until the test
+// ends.
+func (h *harness) newEngine(tb testing.TB, cfg payment.Config) *payment.Engine {
+	tb.Helper()
+	e, err := payment.New(cfg)
 	if err != nil {
 		tb.Fatalf("payment.New: %v", err)
 	}
