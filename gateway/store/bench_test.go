@@ -1,8 +1,11 @@
 package store
 
 import (
+	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -170,4 +173,84 @@ func BenchmarkJournalPurchaseParallel(b *testing.B) {
 	})
 	report(b, s, before)
 	b.ReportMetric(float64(processCPU(b)-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+}
+
+// BenchmarkDiskSync measures the floor under any durable journal on this
+// disk: one 16 KiB write (about what a batch adds to the log) and an fsync
+// (what SQLite calls at a commit with synchronous=FULL). "append" grows
+// the file, as a new log does; "overwrite" rewrites blocks already written,
+// as SQLite's log does once a checkpoint has let it start again from its
+// beginning. cpu-µs/op is the CPU the fsync costs: on a virtual disk the
+// kernel's work is not free. "append-Ps-busy" syncs beside 64 goroutines
+// that keep every P busy, as a loaded gateway does: its ns/op is how long
+// a writer takes from one sync to the next, since a goroutine back from a
+// long system call queues for a P behind the runnable ones.
+//
+//	go test -run='^$' -bench=DiskSync ./gateway/store/
+func BenchmarkDiskSync(b *testing.B) {
+	const block = 16 << 10
+	for _, c := range []struct {
+		name            string
+		overwrite, busy bool
+	}{{"append", false, false}, {"overwrite", true, false}, {"append-Ps-busy", false, true}} {
+		overwrite := c.overwrite
+		b.Run(c.name, func(b *testing.B) {
+			if c.busy {
+				defer keepBusy(64)()
+			}
+			f, err := os.Create(filepath.Join(b.TempDir(), "log"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			buf := make([]byte, block)
+			if overwrite {
+				for off := int64(0); off < int64(b.N)*block; off += int64(len(buf)) {
+					if _, err := f.WriteAt(buf, off); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			cpu := processCPU(b)
+			for i := range b.N {
+				if _, err := f.WriteAt(buf, int64(i)*block); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if !c.busy {
+				b.ReportMetric(float64(processCPU(b)-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+			}
+		})
+	}
+}
+
+// keepBusy starts n goroutines that compute in short slices until the
+// returned function stops them.
+func keepBusy(n int) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			x := 0
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for i := range 2000 {
+					x += i * i
+				}
+				runtime.Gosched()
+			}
+		})
+	}
+	return func() { close(done); wg.Wait() }
 }
