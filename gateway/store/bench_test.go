@@ -193,7 +193,6 @@ func BenchmarkDiskSync(b *testing.B) {
 		name            string
 		overwrite, busy bool
 	}{{"append", false, false}, {"overwrite", true, false}, {"append-Ps-busy", false, true}} {
-		overwrite := c.overwrite
 		b.Run(c.name, func(b *testing.B) {
 			if c.busy {
 				defer keepBusy(64)()
@@ -204,7 +203,7 @@ func BenchmarkDiskSync(b *testing.B) {
 			}
 			defer f.Close()
 			buf := make([]byte, block)
-			if overwrite {
+			if c.overwrite {
 				for off := int64(0); off < int64(b.N)*block; off += int64(len(buf)) {
 					if _, err := f.WriteAt(buf, off); err != nil {
 						b.Fatal(err)
