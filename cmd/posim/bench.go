@@ -73,8 +73,12 @@ type benchOptions struct {
 	terminals, concurrency int
 	stages                 string
 	cpuProfile, memProfile string
-	json                   bool
-	writeDoc               string
+	trace                  string
+	// traceFile is --trace's file until the first gateway stage's closed
+	// loop has been traced into it, then nil.
+	traceFile *os.File
+	json      bool
+	writeDoc  string
 }
 
 func (o *benchOptions) flags(stderr io.Writer) *flag.FlagSet {
@@ -86,6 +90,7 @@ func (o *benchOptions) flags(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.stages, "stages", "echo,minimal,alipayplus", "the stages to run, comma-separated (the echo ceiling always runs: every share is against it)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the gateway stages (load generator included) to this file; read it with go tool pprof")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile taken at the end of the run to this file")
+	fs.StringVar(&o.trace, "trace", "", "write an execution trace of the first gateway stage's closed loop to this `file`; read it with go tool trace or docs/experiments/schedtrace")
 	fs.BoolVar(&o.json, "json", false, "write the result as JSON to stdout instead of the tables")
 	fs.StringVar(&o.writeDoc, "write-doc", "", "write the tables between this markdown `file`'s posim bench GOMAXPROCS=N markers")
 	fs.Usage = func() {
@@ -149,6 +154,17 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "posim bench: %v\n", err)
 			return 1
 		}
+	}
+	if o.trace != "" && len(stages) == 1 {
+		fmt.Fprintf(stderr, "posim bench: --trace traces a gateway stage's closed loop, and --stages %q names none\n", o.stages)
+		return 2
+	}
+	if o.trace != "" {
+		if o.traceFile, err = createTrace(o.trace); err != nil {
+			fmt.Fprintf(stderr, "posim bench: %v\n", err)
+			return 1
+		}
+		defer o.traceFile.Close()
 	}
 	res := &benchResult{gomaxprocs: runtime.GOMAXPROCS(0), cpus: runtime.NumCPU(), duration: o.duration,
 		terminals: o.terminals, concurrency: o.concurrency, stages: stages}
@@ -245,7 +261,7 @@ func (st *benchStage) runGateway(ctx context.Context, o *benchOptions, progress 
 	fmt.Fprintf(progress, "posim bench: %s, closed loop for %s...\n", st.name, o.duration)
 	cfg := st.loadConfig(o, 0)
 	cfg.Addr = n.TerminalAddr()
-	if st.closed, err = benchLoad(ctx, cfg); err != nil {
+	if st.closed, err = o.traceFirst(func() (*load.Summary, error) { return benchLoad(ctx, cfg) }); err != nil {
 		return fmt.Errorf("closed loop: %w", err)
 	}
 	if st.breakdown, err = gatherBreakdown(n.Metrics()); err != nil {
@@ -269,6 +285,17 @@ func (st *benchStage) runGateway(ctx context.Context, o *benchOptions, progress 
 		return fmt.Errorf("echo server open loop at %.0f/s: %w", rate, err)
 	}
 	return nil
+}
+
+// traceFirst runs closedLoop, the first time under the execution trace
+// --trace asks for.
+func (o *benchOptions) traceFirst(closedLoop func() (*load.Summary, error)) (*load.Summary, error) {
+	f := o.traceFile
+	if f == nil {
+		return closedLoop()
+	}
+	o.traceFile = nil
+	return traceInto(f, closedLoop)
 }
 
 // loadConfig is the load every stage runs: the same terminals, merchant

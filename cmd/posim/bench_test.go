@@ -262,3 +262,40 @@ func TestBenchCommandQuotesForTheShell(t *testing.T) {
 		t.Errorf("benchCommand = %s, want %s", got, want)
 	}
 }
+
+// TestBenchTracesTheFirstClosedLoop checks that --trace leaves an execution
+// trace, in the runtime's format, of a run that otherwise goes as without it.
+func TestBenchTracesTheFirstClosedLoop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "closed.trace")
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--stages", "minimal", "--duration", "200ms", "--terminals", "2", "--concurrency", "2", "--trace", path}
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	if row := benchRows(t, out.String(), "closed loop")[benchStageNames[1]]; len(row) != 9 || number(t, row[3]) == 0 {
+		t.Errorf("closed-loop row %q; want the minimal adapter's purchases approved", row)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every execution trace opens with "go 1.N trace" and NUL padding.
+	if !regexp.MustCompile(`^go 1\.\d+ trace\x00`).Match(b) || len(b) < 1024 {
+		t.Errorf("%s holds %d bytes starting %q; want an execution trace", path, len(b), b[:min(len(b), 16)])
+	}
+}
+
+func TestBenchRefusesATraceItCannotTake(t *testing.T) {
+	var out, errOut bytes.Buffer
+	path := filepath.Join(t.TempDir(), "missing", "closed.trace")
+	args := []string{"bench", "--stages", "minimal", "--duration", "100ms", "--terminals", "1", "--trace", path}
+	if code := run(args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "creating the execution trace") {
+		t.Errorf("exit %d, stderr %q; want 1 and what failed", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	args = []string{"bench", "--stages", "echo", "--duration", "100ms", "--trace", filepath.Join(t.TempDir(), "echo.trace")}
+	if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "names none") {
+		t.Errorf("--trace without a gateway stage: exit %d, stderr %q; want 2 and why", code, errOut.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // startCPUProfile profiles this process (gateway and load generator alike)
@@ -34,4 +35,26 @@ func writeHeapProfile(path string) error {
 		return fmt.Errorf("writing the allocation profile: %w", err)
 	}
 	return nil
+}
+
+// createTrace creates the file --trace names, before anything runs, so
+// that a path that cannot be written fails at once.
+func createTrace(path string) (*os.File, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating the execution trace: %w", err)
+	}
+	return f, nil
+}
+
+// traceInto writes an execution trace of this process (runtime/trace) to
+// f while run runs: where each goroutine waited and for how long, which a
+// CPU profile cannot show.
+func traceInto[T any](f *os.File, run func() (T, error)) (T, error) {
+	if err := trace.Start(f); err != nil {
+		var zero T
+		return zero, fmt.Errorf("starting the execution trace: %w", err)
+	}
+	defer trace.Stop()
+	return run()
 }
