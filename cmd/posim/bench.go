@@ -295,7 +295,12 @@ func (o *benchOptions) traceFirst(closedLoop func() (*load.Summary, error)) (*lo
 		return closedLoop()
 	}
 	o.traceFile = nil
-	return traceInto(f, closedLoop)
+	stop, err := startTrace(f)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	return closedLoop()
 }
 
 // loadConfig is the load every stage runs: the same terminals, merchant

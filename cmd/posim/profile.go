@@ -47,14 +47,12 @@ func createTrace(path string) (*os.File, error) {
 	return f, nil
 }
 
-// traceInto writes an execution trace of this process (runtime/trace) to
-// f while run runs: where each goroutine waited and for how long, which a
-// CPU profile cannot show.
-func traceInto[T any](f *os.File, run func() (T, error)) (T, error) {
+// startTrace writes an execution trace of this process (runtime/trace) to
+// f until the returned stop is called: where each goroutine waited and for
+// how long, which a CPU profile cannot show.
+func startTrace(f *os.File) (stop func(), err error) {
 	if err := trace.Start(f); err != nil {
-		var zero T
-		return zero, fmt.Errorf("starting the execution trace: %w", err)
+		return nil, fmt.Errorf("starting the execution trace: %w", err)
 	}
-	defer trace.Stop()
-	return run()
+	return trace.Stop, nil
 }
